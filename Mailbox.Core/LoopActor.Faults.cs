@@ -1,0 +1,93 @@
+using System.Diagnostics;
+
+namespace Mailbox;
+
+// Faults, slow work and events, all on the loop thread. A fire-and-forget callback's exception goes to the fault policy
+// (OnUnhandledException), the observer and the log; the loop goes on unless the policy says Stop. A coroutine's
+// exception goes to its task instead. The observer is called inline and must not block; an observer or a policy that
+// throws is logged (and, for the policy, reported as a fault of its own) but never kills the loop.
+public sealed partial class LoopActor
+{
+    /// <summary>Applies the fault policy to an exception from a callback, a timer or a step.</summary>
+    private void OnCallbackFaulted(Exception exception, string callbackName)
+    {
+        var directive = FaultDirective.Resume;
+        if (_options.OnUnhandledException is { } policy)
+        {
+            try
+            {
+                directive = policy(exception);
+            }
+#pragma warning disable CA1031 // a failing policy is reported; the loop survives it
+            catch (Exception policyFailure)
+#pragma warning restore CA1031
+            {
+                LoopLog.FaultPolicyFailed(_logger, policyFailure, Name);
+                Report(policyFailure, nameof(LoopOptions.OnUnhandledException), FaultDirective.Resume);
+            }
+        }
+
+        Report(exception, callbackName, directive);
+        if (directive == FaultDirective.Stop)
+        {
+            StopAsync(StopMode.Drain);
+        }
+    }
+
+    /// <summary>Reports a fault that has no policy decision to make (a cancellation callback that threw, say).</summary>
+    internal void ReportFault(Exception exception, string callbackName) => Report(exception, callbackName, FaultDirective.Resume);
+
+    private void Report(Exception exception, string callbackName, FaultDirective directive)
+    {
+        LoopLog.CallbackFaulted(_logger, exception, Name, callbackName, directive);
+        Publish(new CallbackFaulted(Name, _time.GetUtcNow(), callbackName, exception, directive));
+    }
+
+    private void OnSlowCallback(string callbackName, TimeSpan duration)
+    {
+        LoopLog.SlowCallback(_logger, Name, callbackName, duration.TotalMilliseconds);
+        Publish(new SlowCallback(Name, _time.GetUtcNow(), callbackName, duration));
+    }
+
+    private void OnMailboxFull()
+    {
+        int capacity = _options.MailboxCapacity ?? 0;
+        LoopLog.MailboxFull(_logger, Name, capacity);
+        Publish(new MailboxFull(Name, _time.GetUtcNow(), capacity));
+    }
+
+    /// <summary>Hands an event to the observer, inline on the loop thread.</summary>
+    private void Publish(LoopEvent loopEvent)
+    {
+        Debug.Assert(IsOnLoopThread, "events are delivered on the loop thread");
+        if (_options.Observer is not { } observer)
+        {
+            return;
+        }
+
+        try
+        {
+            observer.OnNext(loopEvent);
+        }
+#pragma warning disable CA1031 // an observer that throws must not take the loop down
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            LoopLog.ObserverFailed(_logger, e, Name);
+        }
+    }
+
+    private void CompleteObserver()
+    {
+        try
+        {
+            _options.Observer?.OnCompleted();
+        }
+#pragma warning disable CA1031 // an observer that throws must not keep the loop from finishing
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            LoopLog.ObserverFailed(_logger, e, Name);
+        }
+    }
+}

@@ -1,0 +1,462 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace Mailbox;
+
+// The reader loop: the only code that runs on the loop thread, and the only code that touches loop-owned state.
+//
+// Ownership. Everything declared in this file belongs to the loop thread: the ready queue, the timer heap, the live
+// coroutine list, the counters and the stop bookkeeping. No lock guards them; other threads reach them only by sending
+// a message (data lane, control lane, step inbox). Methods here that are also reachable from public entry points
+// (EnqueueStep, OnTimerCancelled, StartDelay) check the thread first; the rest assert it in debug builds.
+//
+// A turn. Control messages first (they overtake data), then due timers, then data messages, then the steps that were
+// ready when the turn began. When steps are waiting, the turn first runs every message accepted before it began (the
+// gate's count tells how many, in-flight ones included), so a Yield resumes only after everything queued before it.
+// Without waiting steps it runs at most BatchSize messages, so control and timers are looked at often.
+//
+// Parking without lost wake-ups. When a turn finds nothing, the reader spins briefly (a sender under load is usually
+// microseconds away, and waking a parked thread costs the sender a kernel call), then arms the provider timer for the
+// earliest due timer, resets the park signal, sets _parked with an Interlocked write (a full fence) and checks every
+// lane once more before it waits. A sender publishes its work with an Interlocked operation of its own (the gate's
+// increment, the control lane's flag, an explicit barrier for the step inbox) and only then reads _parked. Of two fenced
+// writes one comes first: either the reader's re-check sees the sender's work, or the sender sees _parked set and wakes
+// it. Only the sender that swaps _parked back to 0 pays for the Set.
+//
+// Timers. The heap (TimerQueue) is the loop's own. The loop holds one provider ITimer, armed for the earliest due time
+// only before it parks; its callback just sends TimerWake. After arming, the loop reads the clock again: a
+// FakeTimeProvider.Advance that raced with the arming would otherwise leave a due timer waiting for the next wake-up.
+public sealed partial class LoopActor
+{
+    /// <summary>Messages per turn when no step waits: small enough to look at control and timers often, large enough to amortise them.</summary>
+    private const int BatchSize = 256;
+
+    /// <summary>SpinWait rounds before parking; with <c>sleep1Threshold: -1</c> the later rounds yield the core rather than burn it.</summary>
+    private const int SpinRounds = 40;
+
+    /// <summary>Most steps a stop timeout runs to let cancelled coroutines end before it abandons the rest.</summary>
+    private const int TimeoutStepBudget = 10_000;
+
+    /// <summary>Delay timers kept for reuse at most.</summary>
+    private const int DelayPoolLimit = 256;
+
+    /// <summary>Coroutine steps ready to run on the loop thread.</summary>
+    private readonly Queue<Envelope> _ready = new();
+
+    /// <summary>The loop's timers.</summary>
+    private readonly TimerQueue _timers = new();
+
+    /// <summary>Delay timers free for reuse.</summary>
+    private readonly Stack<DelayTimer> _delayPool = new();
+
+    /// <summary>Stopwatch ticks above which a piece of work is reported slow; 0 when off. Immutable.</summary>
+    private readonly long _slowTicks;
+
+    /// <summary>Counters the reader writes on every item, away from the fields senders read.</summary>
+    private ReaderHot _hot;
+
+    /// <summary>A message read while spinning, to run before the next read.</summary>
+    private Envelope _stash;
+
+    /// <summary>Whether <see cref="_stash"/> holds a message.</summary>
+    private bool _hasStash;
+
+    /// <summary>Messages taken from the data lane (run, or being run).</summary>
+    private long _taken;
+
+    /// <summary>The oldest live coroutine.</summary>
+    private CoroutineRequest? _liveHead;
+
+    /// <summary>Live coroutines; read (racily, for a stuck-loop report) by the stop timeout's thread.</summary>
+    private int _liveCount;
+
+    /// <summary>The provider timer that wakes the loop for its earliest timer; created on first need.</summary>
+    private ITimer? _providerTimer;
+
+    /// <summary>The due time <see cref="_providerTimer"/> is armed for; <see cref="long.MaxValue"/> when disarmed.</summary>
+    private long _armedDue = long.MaxValue;
+
+    /// <summary>Set when the loop has finished its work and the thread should exit.</summary>
+    private bool _exit;
+
+    private void ReaderMain()
+    {
+        t_current = this;
+        SynchronizationContext.SetSynchronizationContext(_context);
+        Publish(new LoopStarted(Name, _time.GetUtcNow(), Environment.CurrentManagedThreadId));
+        LoopLog.Started(_logger, Name, Environment.CurrentManagedThreadId);
+        try
+        {
+            while (!_exit)
+            {
+                if (!RunTurn() && !_exit)
+                {
+                    Idle();
+                }
+            }
+        }
+#pragma warning disable CA1031 // the reader must reach Finish whatever broke, or Completion would never complete
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            LoopLog.ReaderFailed(_logger, e, Name);
+            _stopMode = StopMode.Immediate;
+            _timedOut = false;
+        }
+        finally
+        {
+            Finish();
+        }
+    }
+
+    /// <summary>One turn; false when it found nothing to do.</summary>
+    private bool RunTurn()
+    {
+        bool progressed = false;
+        if (_control.HasPending)
+        {
+            ProcessControl();
+            progressed = true;
+            if (_exit)
+            {
+                return true;
+            }
+        }
+
+        progressed |= FireDueTimers();
+        progressed |= MoveInbox();
+
+        int steps = _ready.Count;
+        bool dataDone = true;
+        if (!_dataAbandoned)
+        {
+            dataDone = RunData(steps > 0, ref progressed);
+        }
+
+        if (dataDone && steps > 0)
+        {
+            RunSteps(steps);
+            progressed = true;
+        }
+
+        if (_stopRequested)
+        {
+            CheckStopDone();
+        }
+
+        return progressed;
+    }
+
+    /// <summary>Runs data messages; false if it had to stop short of the messages that must precede the waiting steps.</summary>
+    private bool RunData(bool stepsWaiting, ref bool progressed)
+    {
+        long mustReach = stepsWaiting ? _gate.Accepted : 0;
+        int budget = BatchSize;
+        SpinWait landing = default;
+        while (true)
+        {
+            if (stepsWaiting && _taken >= mustReach)
+            {
+                return true;
+            }
+
+            if (!TryTake(out var envelope))
+            {
+                if (!stepsWaiting)
+                {
+                    return true;
+                }
+
+                // Accepted by the gate, not yet in the channel: its sender is between the two; it lands within moments.
+                if (_control.HasPending)
+                {
+                    return false;
+                }
+
+                landing.SpinOnce(sleep1Threshold: -1);
+                continue;
+            }
+
+            progressed = true;
+            _hot.Executed++;
+            Invoke(in envelope);
+            if (_control.HasPending)
+            {
+                return !stepsWaiting || _taken >= mustReach;
+            }
+
+            if (!stepsWaiting && --budget == 0)
+            {
+                return true;
+            }
+        }
+    }
+
+    /// <summary>Takes the next data message (the stashed one first) and frees its place in a bounded mailbox.</summary>
+    private bool TryTake(out Envelope envelope)
+    {
+        if (_hasStash)
+        {
+            envelope = _stash;
+            _stash = default;
+            _hasStash = false;
+        }
+        else if (!_reader.TryRead(out envelope))
+        {
+            return false;
+        }
+
+        _taken++;
+        _room?.Release();
+        return true;
+    }
+
+    /// <summary>Runs the first <paramref name="count"/> ready steps; steps they queue wait for the next turn.</summary>
+    private void RunSteps(int count)
+    {
+        for (int i = 0; i < count && _ready.TryDequeue(out var step); i++)
+        {
+            Invoke(in step);
+        }
+    }
+
+    /// <summary>Moves steps posted from other threads into the ready queue.</summary>
+    private bool MoveInbox()
+    {
+        bool moved = false;
+        while (_stepInbox.TryDequeue(out var step))
+        {
+            _ready.Enqueue(step);
+            moved = true;
+        }
+
+        return moved;
+    }
+
+    /// <summary>Runs one piece of work: faults go to the fault policy, slow work is reported.</summary>
+    private void Invoke(in Envelope envelope)
+    {
+        _hot.Busy = 1;
+        long started = _slowTicks != 0 ? Stopwatch.GetTimestamp() : 0;
+        try
+        {
+            envelope.Invoke();
+        }
+#pragma warning disable CA1031 // a callback's fault belongs to the fault policy, never to the loop
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            OnCallbackFaulted(e, envelope.Describe());
+        }
+
+        if (_slowTicks != 0)
+        {
+            long elapsed = Stopwatch.GetTimestamp() - started;
+            if (elapsed > _slowTicks)
+            {
+                OnSlowCallback(envelope.Describe(), Stopwatch.GetElapsedTime(started, started + elapsed));
+            }
+        }
+
+        _hot.Busy = 0;
+    }
+
+    /// <summary>Runs a continuation right away (a delay ending), under the same fault and slow-work rules.</summary>
+    internal void RunInline(Action continuation) => Invoke(new Envelope(continuation));
+
+    /// <summary>No work: spin a little, then park until a sender, a control message or the provider timer wakes the loop.</summary>
+    private void Idle()
+    {
+        SpinWait spinner = default;
+        for (int i = 0; i < SpinRounds; i++)
+        {
+            if (HasWorkCheap())
+            {
+                return;
+            }
+
+            spinner.SpinOnce(sleep1Threshold: -1);
+        }
+
+        if (!ArmProviderTimer())
+        {
+            return;
+        }
+
+        _parkSignal.Reset();
+        Interlocked.Exchange(ref _parked.Value, 1);
+        if (HasWorkCheap() || (!_dataAbandoned && _gate.Accepted > _taken))
+        {
+            Interlocked.Exchange(ref _parked.Value, 0);
+            return;
+        }
+
+        _parkSignal.Wait();
+    }
+
+    /// <summary>Whether any lane has work, reading a waiting message into the stash.</summary>
+    private bool HasWorkCheap()
+    {
+        if (_control.HasPending || _ready.Count > 0 || !_stepInbox.IsEmpty)
+        {
+            return true;
+        }
+
+        if (_dataAbandoned)
+        {
+            return false;
+        }
+
+        if (!_hasStash && _reader.TryRead(out _stash))
+        {
+            _hasStash = true;
+        }
+
+        return _hasStash;
+    }
+
+    /// <summary>Sets the provider timer for the earliest timer; false if a timer is already due (so the loop must not park).</summary>
+    private bool ArmProviderTimer()
+    {
+        if (!_timers.TryPeekDue(out long due))
+        {
+            if (_armedDue != long.MaxValue)
+            {
+                _providerTimer!.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                _armedDue = long.MaxValue;
+            }
+
+            return true;
+        }
+
+        long now = NowTicks();
+        if (due <= now)
+        {
+            return false;
+        }
+
+        if (due != _armedDue)
+        {
+            // Far-off timers are armed in steps: a provider timer may not accept a due time of months.
+            var dueIn = TimeSpan.FromTicks(Math.Min(due - now, TimeSpan.TicksPerDay * 7));
+            _providerTimer ??= _time.CreateTimer(static s => ((LoopActor)s!).OnProviderTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _providerTimer.Change(dueIn, Timeout.InfiniteTimeSpan);
+            _armedDue = due;
+        }
+
+        // The clock may have moved (a FakeTimeProvider.Advance, say) between reading it and arming: look again.
+        return NowTicks() < due;
+    }
+
+    /// <summary>The provider timer's callback, on whatever thread the provider uses: only a message.</summary>
+    private void OnProviderTimer() => SendControl(new ControlMessage(ControlKind.TimerWake));
+
+    private void ProcessControl()
+    {
+        var messages = _control.TakeAll();
+        while (messages.TryDequeue(out var message))
+        {
+            switch (message.Kind)
+            {
+                case ControlKind.Stop:
+                    BeginStop();
+                    break;
+                case ControlKind.Query:
+                    ((TaskCompletionSource<PendingWork>)message.Payload!).TrySetResult(SnapshotPending());
+                    break;
+                case ControlKind.ScheduleTimer:
+                    AddTimer((TimerHandle)message.Payload!);
+                    break;
+                case ControlKind.TimerCancelled:
+                    NoteCancelledInHeap((TimerHandle)message.Payload!);
+                    break;
+                case ControlKind.TimerWake:
+                    _armedDue = long.MaxValue;
+                    break;
+                case ControlKind.StopTimeout:
+                    OnStopTimeout();
+                    break;
+                case ControlKind.MailboxFull:
+                    Volatile.Write(ref _fullNoticePending, 0);
+                    OnMailboxFull();
+                    break;
+            }
+        }
+    }
+
+    private PendingWork SnapshotPending()
+    {
+        long queued = _dataAbandoned ? 0 : _gate.Accepted - _taken;
+        DateTimeOffset? next = _timers.TryPeekDue(out long due) ? new DateTimeOffset(due, TimeSpan.Zero) : null;
+        return new PendingWork(
+            (int)Math.Min(queued, int.MaxValue),
+            _ready.Count + _stepInbox.Count,
+            _liveCount,
+            _timers.Count,
+            next);
+    }
+
+    internal void AddLive(CoroutineRequest request)
+    {
+        Debug.Assert(IsOnLoopThread, "live list is loop-owned");
+        request.Previous = null;
+        request.Next = _liveHead;
+        if (_liveHead is not null)
+        {
+            _liveHead.Previous = request;
+        }
+
+        _liveHead = request;
+        _liveCount++;
+    }
+
+    internal void RemoveLive(CoroutineRequest request)
+    {
+        Debug.Assert(IsOnLoopThread, "live list is loop-owned");
+        if (request.Previous is not null)
+        {
+            request.Previous.Next = request.Next;
+        }
+        else
+        {
+            _liveHead = request.Next;
+        }
+
+        if (request.Next is not null)
+        {
+            request.Next.Previous = request.Previous;
+        }
+
+        request.Previous = request.Next = null;
+        _liveCount--;
+    }
+
+    internal void RemoveQueued(CoroutineRequest request) => _queued.Remove(request);
+
+    /// <summary>The live coroutines, copied, so that cancelling them may change the list.</summary>
+    private List<CoroutineRequest> LiveCoroutines()
+    {
+        var live = new List<CoroutineRequest>(_liveCount);
+        for (var r = _liveHead; r is not null; r = r.Next)
+        {
+            live.Add(r);
+        }
+
+        return live;
+    }
+
+    private long NowTicks() => _time.GetUtcNow().UtcTicks;
+
+    /// <summary>Fields the reader writes per item, on their own cache lines.</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 192)]
+    private struct ReaderHot
+    {
+        /// <summary>Accepted messages the loop ran (the stop timeout's thread may read it).</summary>
+        [FieldOffset(64)]
+        public long Executed;
+
+        /// <summary>1 while a piece of work runs (the stop timeout's thread reads it to tell a stuck loop).</summary>
+        [FieldOffset(72)]
+        public int Busy;
+    }
+}

@@ -1,0 +1,265 @@
+using System.Diagnostics;
+
+namespace Mailbox;
+
+// Stopping. StopAsync runs on the caller's thread and only sends: it moves the state to Stopping, closes the gate (so
+// every later send is refused and the accepted total is exact), releases senders waiting for room, arms the timeout on
+// the loop's clock and sends Stop on the control lane, which overtakes queued data. The loop thread does the rest
+// (BeginStop, CheckStopDone, OnStopTimeout, Finish); the tasks complete from a pool thread after the reader thread has
+// exited (joined), so no caller continuation runs on the loop and "completed" means "thread gone".
+public sealed partial class LoopActor
+{
+    /// <summary>The stop's mode; written by the stopper before it sends Stop, read by the loop after.</summary>
+    private StopMode _stopMode;
+
+    /// <summary>The stop's timeout timer, if any; written by the stopper before it sends Stop.</summary>
+    private ITimer? _timeoutTimer;
+
+    /// <summary>Whether the loop has begun its stop. Loop thread only.</summary>
+    private bool _stopRequested;
+
+    /// <summary>Whether queued data will never run (Immediate, or a timeout). Loop thread only.</summary>
+    private bool _dataAbandoned;
+
+    /// <summary>Whether the timeout passed before the stop finished. Loop thread only.</summary>
+    private bool _timedOut;
+
+    /// <summary>Live coroutines the stop cancelled or abandoned. Loop thread only.</summary>
+    private int _cancelledCoroutines;
+
+    /// <summary>Timers the stop cancelled. Loop thread only.</summary>
+    private int _cancelledTimers;
+
+    /// <summary>
+    /// Stops the loop. Never blocks: it sends the stop and returns. Idempotent: later calls return the first call's task
+    /// (and do not change its mode or timeout). May be called on the loop thread, but loop code must not await the task,
+    /// which completes only after the thread has exited.
+    /// </summary>
+    /// <param name="mode">Drain runs everything accepted; Immediate discards queued messages and cancels live coroutines.</param>
+    /// <param name="timeout">On the loop's clock. When it passes, queued messages are discarded, live coroutines cancelled and then abandoned, and the report says <see cref="StopReport.TimedOut"/>; if a callback is stuck, the task completes at the timeout while <see cref="Completion"/> still waits for the thread.</param>
+    /// <returns>The stop's report.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative (other than <see cref="Timeout.InfiniteTimeSpan"/>), or <paramref name="mode"/> is unknown.</exception>
+    public Task<StopReport> StopAsync(StopMode mode = StopMode.Drain, TimeSpan? timeout = null)
+    {
+        if (!Enum.IsDefined(mode))
+        {
+            throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown StopMode.");
+        }
+
+        if (timeout is { } t && t < TimeSpan.Zero && t != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeout), t, "A stop timeout must not be negative.");
+        }
+
+        if (Interlocked.CompareExchange(ref _state, (int)LoopState.Stopping, (int)LoopState.Running) != (int)LoopState.Running)
+        {
+            return _stopped.Task;
+        }
+
+        _stopMode = mode;
+        _gate.Close();
+        try
+        {
+            _stopping.Cancel();
+        }
+        catch (AggregateException e)
+        {
+            LoopLog.ObserverFailed(_logger, e, Name);
+        }
+
+        if (timeout is { } limit && limit != Timeout.InfiniteTimeSpan)
+        {
+            _timeoutTimer = _time.CreateTimer(static s => ((LoopActor)s!).OnStopTimeoutElapsed(), this, limit, Timeout.InfiniteTimeSpan);
+        }
+
+        bool sent = SendControl(new ControlMessage(ControlKind.Stop));
+        Debug.Assert(sent, "the control lane closes only after a stop");
+        return _stopped.Task;
+    }
+
+    /// <summary>The timeout timer's callback, on the provider's thread. If a callback is running right now it may be stuck, so the stop's task completes here with what is known; the loop finishes the rest when it can.</summary>
+    private void OnStopTimeoutElapsed()
+    {
+        SendControl(new ControlMessage(ControlKind.StopTimeout));
+        if (Volatile.Read(ref _hot.Busy) != 0)
+        {
+            long executed = Volatile.Read(ref _hot.Executed);
+            _stopped.TrySetResult(new StopReport(_stopMode, executed, _gate.Accepted - executed, Volatile.Read(ref _liveCount), Volatile.Read(ref _cancelledTimers), TimedOut: true));
+        }
+    }
+
+    /// <summary>The loop's side of a stop: Drain cancels the timers that are not delays; Immediate discards the rest.</summary>
+    private void BeginStop()
+    {
+        if (_stopRequested)
+        {
+            return;
+        }
+
+        _stopRequested = true;
+        Publish(new LoopStopping(Name, _time.GetUtcNow(), _stopMode));
+        LoopLog.Stopping(_logger, Name, _stopMode);
+        if (_stopMode == StopMode.Immediate)
+        {
+            AbandonData();
+            CancelTimers(includeDelays: true);
+            CancelLiveCoroutines();
+        }
+        else
+        {
+            CancelTimers(includeDelays: false);
+        }
+    }
+
+    /// <summary>Ends the loop once the stop's work is done.</summary>
+    private void CheckStopDone()
+    {
+        bool dataDone = _dataAbandoned || _taken >= _gate.Accepted;
+        if (dataDone && _liveCount == 0 && _ready.Count == 0 && _stepInbox.IsEmpty)
+        {
+            _exit = true;
+        }
+    }
+
+    private void OnStopTimeout()
+    {
+        if (_exit)
+        {
+            return;
+        }
+
+        BeginStop();
+        _timedOut = true;
+        AbandonData();
+        CancelTimers(includeDelays: true);
+        CancelLiveCoroutines();
+
+        // Give coroutines that honour their token the chance to end as cancelled; abandon the others.
+        for (int budget = TimeoutStepBudget; _liveCount > 0 && budget > 0; budget--)
+        {
+            MoveInbox();
+            if (!_ready.TryDequeue(out var step))
+            {
+                break;
+            }
+
+            Invoke(in step);
+        }
+
+        AbandonLiveCoroutines();
+        _exit = true;
+    }
+
+    /// <summary>Stops reading the data lane and ends the tasks of the <c>RunAsync</c> requests that will never start.</summary>
+    private void AbandonData()
+    {
+        if (_dataAbandoned)
+        {
+            return;
+        }
+
+        _dataAbandoned = true;
+        _hasStash = false;
+        _stash = default;
+        var reason = new LoopStoppedException($"Loop '{Name}' stopped before it started this coroutine.");
+        foreach (var request in _queued.TakeAll())
+        {
+            request.Discard(reason);
+        }
+    }
+
+    private void CancelTimers(bool includeDelays)
+    {
+        foreach (var entry in _timers.RemoveAll(e => includeDelays || e.Timer is TimerHandle))
+        {
+            switch (entry.Timer)
+            {
+                case TimerHandle handle:
+                    handle.InHeap = false;
+                    if (handle.CancelForStop())
+                    {
+                        _cancelledTimers++;
+                    }
+
+                    break;
+                case DelayTimer delay:
+                    _cancelledTimers++;
+                    delay.CancelForStop();
+                    break;
+            }
+        }
+    }
+
+    private void CancelLiveCoroutines()
+    {
+        foreach (var request in LiveCoroutines())
+        {
+            if (!request.StopCounted)
+            {
+                request.StopCounted = true;
+                _cancelledCoroutines++;
+            }
+
+            request.CancelOwnToken();
+        }
+    }
+
+    private void AbandonLiveCoroutines()
+    {
+        var reason = new LoopStoppedException($"Loop '{Name}' abandoned this coroutine at its stop timeout.");
+        foreach (var request in LiveCoroutines())
+        {
+            if (!request.StopCounted)
+            {
+                request.StopCounted = true;
+                _cancelledCoroutines++;
+            }
+
+            request.Abandon(reason);
+        }
+    }
+
+    /// <summary>The reader's last act: final bookkeeping, the report, and the hand-off that completes the tasks after the thread exits.</summary>
+    private void Finish()
+    {
+        StopReport report;
+        try
+        {
+            AbandonData();
+            CancelTimers(includeDelays: true);
+            AbandonLiveCoroutines();
+            foreach (var message in _control.Close())
+            {
+                if (message.Kind == ControlKind.Query)
+                {
+                    ((TaskCompletionSource<PendingWork>)message.Payload!).TrySetException(Stopped("query"));
+                }
+            }
+
+            _providerTimer?.Dispose();
+            _timeoutTimer?.Dispose();
+            long executed = _hot.Executed;
+            report = new StopReport(_stopMode, executed, _gate.Accepted - executed, _cancelledCoroutines, _cancelledTimers, _timedOut);
+            Volatile.Write(ref _state, (int)LoopState.Stopped);
+            Publish(new LoopStopped(Name, _time.GetUtcNow(), report));
+            LoopLog.Stopped(_logger, Name, report.Executed, report.Discarded, report.CancelledCoroutines, report.CancelledTimers, report.TimedOut);
+            CompleteObserver();
+        }
+        finally
+        {
+            t_current = null;
+            SynchronizationContext.SetSynchronizationContext(null);
+        }
+
+        ThreadPool.UnsafeQueueUserWorkItem(static s => s.loop.CompleteAfterExit(s.report), (loop: this, report), preferLocal: false);
+    }
+
+    private void CompleteAfterExit(StopReport report)
+    {
+        _thread.Join();
+        _parkSignal.Dispose();
+        _stopping.Dispose();
+        _stopped.TrySetResult(report);
+        _completion.TrySetResult(report);
+    }
+}

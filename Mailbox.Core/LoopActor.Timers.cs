@@ -1,0 +1,227 @@
+using System.Diagnostics;
+
+namespace Mailbox;
+
+// Timers, seen from both sides. From any thread, CallLater/CallAt/CallEvery only build a handle and send it on the
+// control lane (on the loop thread they go straight into the heap); "now" is the provider's time at the call. The loop
+// fires due timers at the start of each turn, in due order, FIFO for equal due times.
+public sealed partial class LoopActor
+{
+    /// <summary>Runs <paramref name="callback"/> on the loop thread once <paramref name="delay"/> has passed on the loop's clock.</summary>
+    /// <param name="delay">Zero or more; zero fires at the next turn.</param>
+    /// <param name="callback">The callback; an exception from it goes to the fault policy.</param>
+    /// <returns>A handle that can cancel the timer from any thread.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="callback"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="delay"/> is negative, infinite, or beyond the clock's range.</exception>
+    /// <exception cref="LoopStoppedException">The loop is stopping or stopped.</exception>
+    public TimerHandle CallLater(TimeSpan delay, Action callback)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        ValidateDelay(delay, nameof(delay));
+        return Schedule(new TimerHandle(this, callback, DueAfter(delay, nameof(delay)), 0));
+    }
+
+    /// <summary>Runs <paramref name="callback"/> on the loop thread when the loop's clock reaches <paramref name="due"/>. A time in the past fires at the next turn.</summary>
+    /// <param name="due">When, on the loop's clock.</param>
+    /// <param name="callback">The callback.</param>
+    /// <returns>A handle that can cancel the timer from any thread.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="callback"/> is null.</exception>
+    /// <exception cref="LoopStoppedException">The loop is stopping or stopped.</exception>
+    public TimerHandle CallAt(DateTimeOffset due, Action callback)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        return Schedule(new TimerHandle(this, callback, due.UtcTicks, 0));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="callback"/> every <paramref name="period"/>, first one period after the call. The schedule does
+    /// not drift: each firing is due one period after the previous due time, not after the callback ran. If the loop
+    /// fell behind by several periods, the timer fires once and skips to the next due time still in the future.
+    /// </summary>
+    /// <param name="period">Positive and finite.</param>
+    /// <param name="callback">The callback; an exception from it is reported and the timer goes on.</param>
+    /// <returns>A handle whose <see cref="TimerHandle.Cancel"/> stops the repetition.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="callback"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="period"/> is zero, negative or infinite.</exception>
+    /// <exception cref="LoopStoppedException">The loop is stopping or stopped.</exception>
+    public TimerHandle CallEvery(TimeSpan period, Action callback)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(period, TimeSpan.Zero);
+        return Schedule(new TimerHandle(this, callback, DueAfter(period, nameof(period)), period.Ticks));
+    }
+
+    private static void ValidateDelay(TimeSpan delay, string name)
+    {
+        if (delay < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(name, delay, "A delay must be zero or positive; infinite delays are not timers.");
+        }
+    }
+
+    private long DueAfter(TimeSpan delay, string name)
+    {
+        long now = NowTicks();
+        if (delay.Ticks > DateTimeOffset.MaxValue.UtcTicks - now)
+        {
+            throw new ArgumentOutOfRangeException(name, delay, "The delay reaches beyond the clock's range.");
+        }
+
+        return now + delay.Ticks;
+    }
+
+    private TimerHandle Schedule(TimerHandle handle)
+    {
+        if (State != LoopState.Running)
+        {
+            throw Stopped("timer");
+        }
+
+        if (IsOnLoopThread)
+        {
+            AddTimer(handle);
+        }
+        else if (!SendControl(new ControlMessage(ControlKind.ScheduleTimer, handle)))
+        {
+            throw Stopped("timer");
+        }
+
+        return handle;
+    }
+
+    /// <summary>Puts a handle into the heap, or cancels it at once if the stop has begun. Loop thread only.</summary>
+    private void AddTimer(TimerHandle handle)
+    {
+        Debug.Assert(IsOnLoopThread, "the heap is loop-owned");
+        if (handle.IsCancelled)
+        {
+            return;
+        }
+
+        if (_stopRequested)
+        {
+            if (handle.CancelForStop())
+            {
+                _cancelledTimers++;
+            }
+
+            return;
+        }
+
+        handle.InHeap = true;
+        _timers.Add(new TimerEntry(handle, 0), handle.DueTicks);
+    }
+
+    /// <summary>A handle was cancelled: count it out of the heap, on the loop thread (directly, or by message).</summary>
+    internal void OnTimerCancelled(TimerHandle handle)
+    {
+        if (IsOnLoopThread)
+        {
+            NoteCancelledInHeap(handle);
+        }
+        else
+        {
+            SendControl(new ControlMessage(ControlKind.TimerCancelled, handle));
+        }
+    }
+
+    private void NoteCancelledInHeap(TimerHandle handle)
+    {
+        if (handle.InHeap)
+        {
+            handle.InHeap = false;
+            _timers.NoteDead();
+        }
+    }
+
+    internal void NoteTimerDead() => _timers.NoteDead();
+
+    /// <summary>Fires every timer due now; false if none was due.</summary>
+    private bool FireDueTimers()
+    {
+        if (_timers.Count == 0)
+        {
+            return false;
+        }
+
+        long now = NowTicks();
+        bool fired = false;
+        while (_timers.TryDequeueDue(now, out var entry, out long due))
+        {
+            fired = true;
+            if (entry.Timer is TimerHandle handle)
+            {
+                handle.InHeap = false;
+                Fire(handle, due, now);
+            }
+            else
+            {
+                ((DelayTimer)entry.Timer).Elapse();
+            }
+
+            if (_control.HasPending)
+            {
+                break;
+            }
+        }
+
+        return fired;
+    }
+
+    private void Fire(TimerHandle handle, long due, long now)
+    {
+        if (!handle.TryBeginFire())
+        {
+            return;
+        }
+
+        Invoke(new Envelope(handle.Callback));
+        if (handle.PeriodTicks == 0 || handle.IsCancelled || _stopRequested)
+        {
+            if (_stopRequested && handle.PeriodTicks != 0 && handle.CancelForStop())
+            {
+                _cancelledTimers++;
+            }
+
+            return;
+        }
+
+        // Next due = previous due + period; if the loop fell behind, skip to the first slot still in the future.
+        long period = handle.PeriodTicks;
+        long next = due + period;
+        if (next <= now)
+        {
+            next = due + (((now - due) / period) + 1) * period;
+        }
+
+        handle.DueTicks = next;
+        handle.InHeap = true;
+        _timers.Add(new TimerEntry(handle, 0), next);
+    }
+
+    /// <summary>Starts a <see cref="Delay"/> on this loop. Loop thread only (checked by the caller).</summary>
+    private LoopDelayAwaitable StartDelay(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        if (_dataAbandoned)
+        {
+            throw new LoopStoppedException($"Loop '{Name}' is stopping and has cancelled its timers.");
+        }
+
+        long due = DueAfter(delay, nameof(delay));
+        var timer = cancellationToken.CanBeCanceled
+            ? new DelayTimer(this, pooled: false)
+            : _delayPool.TryPop(out var pooled) ? pooled : new DelayTimer(this, pooled: true);
+        timer.Start(cancellationToken);
+        timer.InHeap = true;
+        _timers.Add(new TimerEntry(timer, timer.Generation), due);
+        return new LoopDelayAwaitable(timer, timer.Generation);
+    }
+
+    internal void ReturnDelayTimer(DelayTimer timer)
+    {
+        if (_delayPool.Count < DelayPoolLimit)
+        {
+            _delayPool.Push(timer);
+        }
+    }
+}
