@@ -1,0 +1,92 @@
+using Mailbox.Tests.Support;
+using Xunit.Abstractions;
+
+namespace Mailbox.Tests.Core;
+
+public sealed class BadInputTests(ITestOutputHelper output) : LoopTestKit(output)
+{
+    [Fact]
+    public async Task NullDelegates_ThrowArgumentNullAndLoseNothing()
+    {
+        await using var loop = Spawn();
+        int ran = 0;
+        loop.Post(() => ran++);
+        Assert.Throws<ArgumentNullException>(() => loop.Post(null!));
+        Assert.Throws<ArgumentNullException>(() => loop.Post<int>(null!, 1));
+        Assert.Throws<ArgumentNullException>(() => loop.TryPost(null!));
+        Assert.Throws<ArgumentNullException>(() => { _ = loop.PostAsync(null!).AsTask(); });
+        Assert.Throws<ArgumentNullException>(() => { _ = loop.RunAsync((Func<Task>)null!); });
+        Assert.Throws<ArgumentNullException>(() => { _ = loop.RunAsync((Func<Task<int>>)null!); });
+        Assert.Throws<ArgumentNullException>(() => { _ = loop.RunAsync((Func<CancellationToken, Task>)null!); });
+        Assert.Throws<ArgumentNullException>(() => { _ = loop.RunAsync((Func<CancellationToken, Task<int>>)null!); });
+        Assert.Throws<ArgumentNullException>(() => loop.RunUntilComplete(null!));
+        Assert.Throws<ArgumentNullException>(() => loop.RunUntilComplete<int>(null!));
+        Assert.Throws<ArgumentNullException>(() => loop.CallLater(TimeSpan.Zero, null!));
+        Assert.Throws<ArgumentNullException>(() => loop.CallAt(DateTimeOffset.UtcNow, null!));
+        Assert.Throws<ArgumentNullException>(() => loop.CallEvery(TimeSpan.FromSeconds(1), null!));
+        loop.Post(() => ran++);
+        var report = await loop.StopAsync();
+        Assert.Equal(2, ran);
+        Assert.Equal(2, report.Executed);
+        Assert.Equal(0, report.Discarded);
+    }
+
+    [Fact]
+    public void Spawn_BadNameOrOptions_Throws()
+    {
+        Assert.Throws<ArgumentNullException>(() => LoopActor.Spawn(null!));
+        Assert.Throws<ArgumentException>(() => LoopActor.Spawn(""));
+        Assert.Throws<ArgumentOutOfRangeException>(() => LoopActor.Spawn("x", new LoopOptions { MailboxCapacity = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => LoopActor.Spawn("x", new LoopOptions { MailboxCapacity = -1 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => LoopActor.Spawn("x", new LoopOptions { SlowCallbackThreshold = TimeSpan.Zero }));
+    }
+
+    [Fact]
+    public async Task StopAsync_NegativeTimeoutOrUnknownMode_ThrowsAndTheLoopKeepsRunning()
+    {
+        await using var loop = Spawn();
+        Assert.Throws<ArgumentOutOfRangeException>(() => { _ = loop.StopAsync(StopMode.Drain, TimeSpan.FromSeconds(-1)); });
+        Assert.Throws<ArgumentOutOfRangeException>(() => { _ = loop.StopAsync((StopMode)42); });
+        Assert.Equal(LoopState.Running, loop.State);
+        Assert.Equal(3, await loop.RunAsync(() => Task.FromResult(3)));
+    }
+
+    [Fact]
+    public async Task SendsAfterStop_AreRefusedAtTheCallAndCounted()
+    {
+        var loop = Spawn();
+        int ran = 0;
+        loop.Post(() => ran++);
+        var stop = loop.StopAsync();
+        Assert.Equal(LoopState.Stopping, loop.State);
+
+        Assert.Throws<LoopStoppedException>(() => loop.Post(() => ran++));
+        Assert.Throws<LoopStoppedException>(() => loop.Post(static _ => { }, 1));
+        Assert.False(loop.TryPost(() => ran++));
+        await Assert.ThrowsAsync<LoopStoppedException>(async () => await loop.PostAsync(() => ran++));
+        await Assert.ThrowsAsync<LoopStoppedException>(() => loop.RunAsync(() => Task.CompletedTask));
+        await Assert.ThrowsAsync<LoopStoppedException>(() => loop.RunAsync(() => Task.FromResult(1)));
+        await Assert.ThrowsAsync<LoopStoppedException>(() => loop.QueryPendingAsync());
+        Assert.Throws<LoopStoppedException>(() => loop.CallLater(TimeSpan.FromSeconds(1), () => ran++));
+
+        var report = await Within(stop);
+        Assert.Equal(1, ran);
+        Assert.Equal(1, report.Executed);
+        Assert.Equal(0, report.Discarded);
+        Assert.Equal(6, loop.RefusedMessages); // the data-lane sends: Post ×2, TryPost, PostAsync, RunAsync ×2
+        Assert.Equal(1, loop.AcceptedMessages);
+
+        // Still refused once the loop has stopped for good.
+        Assert.Throws<LoopStoppedException>(() => loop.Post(() => ran++));
+        await Assert.ThrowsAsync<LoopStoppedException>(() => loop.QueryPendingAsync());
+    }
+
+    [Fact]
+    public async Task LoopOnlyCalls_FromAForeignThread_ThrowWrongThread()
+    {
+        await using var loop = Spawn();
+        Assert.Throws<WrongThreadException>(() => LoopActor.Yield());
+        Assert.Throws<WrongThreadException>(() => LoopActor.Delay(TimeSpan.Zero));
+        Assert.Equal(1, await loop.RunAsync(() => Task.FromResult(1)));
+    }
+}
