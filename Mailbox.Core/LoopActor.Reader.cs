@@ -207,7 +207,7 @@ public sealed partial class LoopActor
         }
 
         _taken++;
-        _room?.Release();
+        _room?.OnDequeued();
         return true;
     }
 

@@ -58,13 +58,9 @@ public sealed partial class LoopActor
 
         _stopMode = mode;
         _gate.Close();
-        try
+        if (_room is not null)
         {
-            _stopping.Cancel();
-        }
-        catch (AggregateException e)
-        {
-            LoopLog.ObserverFailed(_logger, e, Name);
+            Interlocked.Add(ref _refused, _room.FailAll(Stopped("send")));
         }
 
         if (timeout is { } limit && limit != Timeout.InfiniteTimeSpan)
@@ -258,7 +254,6 @@ public sealed partial class LoopActor
     {
         _thread.Join();
         _parkSignal.Dispose();
-        _stopping.Dispose();
         _stopped.TrySetResult(report);
         _completion.TrySetResult(report);
     }

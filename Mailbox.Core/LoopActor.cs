@@ -38,8 +38,8 @@ public sealed partial class LoopActor : IAsyncDisposable
     /// <summary>The data lane's acceptance point and exact accepted count.</summary>
     private readonly SendGate _gate = new();
 
-    /// <summary>Free places in a bounded mailbox; null when unbounded. Taken by senders, given back by the loop as it dequeues.</summary>
-    private readonly SemaphoreSlim? _room;
+    /// <summary>Free places in a bounded mailbox and the senders waiting for one; null when unbounded.</summary>
+    private readonly BoundedRoom? _room;
 
     /// <summary>Stop, query, timer set/cancel from other threads, wake-ups.</summary>
     private readonly ControlLane _control = new();
@@ -67,9 +67,6 @@ public sealed partial class LoopActor : IAsyncDisposable
 
     /// <summary>Completes with the stop's report: at the thread's exit, or at a stop timeout while a callback is stuck.</summary>
     private readonly TaskCompletionSource<StopReport> _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    /// <summary>Cancelled when a stop begins, to release senders waiting for room.</summary>
-    private readonly CancellationTokenSource _stopping = new();
 
     /// <summary>Signalled by a sender that finds the reader parked.</summary>
     private readonly ManualResetEventSlim _parkSignal = new(false, spinCount: 0);
@@ -103,7 +100,7 @@ public sealed partial class LoopActor : IAsyncDisposable
         _reader = _channel.Reader;
         if (options.MailboxCapacity is int capacity)
         {
-            _room = new SemaphoreSlim(capacity, capacity);
+            _room = new BoundedRoom(capacity, AdmitWaiter);
         }
 
         _context = new LoopSynchronizationContext(this);
@@ -416,14 +413,14 @@ public sealed partial class LoopActor : IAsyncDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private SendResult Send(in Envelope envelope)
     {
-        if (_room is not null && !_room.Wait(0))
+        if (_room is not null && !_room.TryTake())
         {
             return RefuseFull();
         }
 
         if (!_gate.TryEnter())
         {
-            _room?.Release();
+            _room?.GiveBack();
             Interlocked.Increment(ref _refused);
             return SendResult.Stopped;
         }
@@ -433,29 +430,22 @@ public sealed partial class LoopActor : IAsyncDisposable
         return SendResult.Accepted;
     }
 
-    /// <summary>The slow path of a send in Wait mode: waits (FIFO, via the semaphore's async waiters) for room, then sends.</summary>
-    private async Task SendWhenRoomAsync(Envelope envelope, CancellationToken cancellationToken)
-    {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
-        try
-        {
-            await _room!.WaitAsync(linked.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            Interlocked.Increment(ref _refused);
-            throw Stopped("post");
-        }
+    /// <summary>The slow path of a send in Wait mode: waits, oldest first, for a place; the loop admits the envelope.</summary>
+    private Task SendWhenRoomAsync(Envelope envelope, CancellationToken cancellationToken) =>
+        _room!.SendWhenFreeAsync(envelope, cancellationToken);
 
+    /// <summary>Sends a waiting sender's envelope through the gate (called under the room's lock, by the loop or the sender).</summary>
+    private bool AdmitWaiter(Envelope envelope)
+    {
         if (!_gate.TryEnter())
         {
-            _room.Release();
             Interlocked.Increment(ref _refused);
-            throw Stopped("post");
+            return false;
         }
 
         _writer.TryWrite(envelope);
         WakeIfParked();
+        return true;
     }
 
     private SendResult RefuseFull()

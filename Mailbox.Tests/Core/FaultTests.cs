@@ -72,13 +72,4 @@ public sealed class FaultTests(ITestOutputHelper output) : LoopTestKit(output)
         await Assert.ThrowsAsync<FormatException>(() => loop.RunAsync(() => throw new FormatException()));
         await probe.ExpectNoMsgAsync(Quiet);
     }
-
-    private sealed class ProbeObserver(Akka.TestKit.TestProbe probe) : IObserver<LoopEvent>
-    {
-        public void OnCompleted() => probe.Tell("completed");
-
-        public void OnError(Exception error) => probe.Tell(error);
-
-        public void OnNext(LoopEvent value) => probe.Tell(value);
-    }
 }
