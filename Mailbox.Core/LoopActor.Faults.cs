@@ -43,6 +43,13 @@ public sealed partial class LoopActor
         Publish(new CallbackFaulted(Name, _time.GetUtcNow(), callbackName, exception, directive));
     }
 
+    /// <summary>From the finalizer thread: log a coroutine fault nobody observed, and hand it to the observer if the loop still runs.</summary>
+    internal void ReportUnobservedCoroutineFault(string coroutineName, Exception exception)
+    {
+        LoopLog.UnobservedCoroutineFault(_logger, exception, Name, coroutineName);
+        SendControl(new ControlMessage(ControlKind.UnobservedFault, new UnobservedCoroutineFault(Name, _time.GetUtcNow(), coroutineName, exception)));
+    }
+
     private void OnSlowCallback(string callbackName, TimeSpan duration)
     {
         LoopLog.SlowCallback(_logger, Name, callbackName, duration.TotalMilliseconds);

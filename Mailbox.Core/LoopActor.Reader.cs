@@ -376,6 +376,9 @@ public sealed partial class LoopActor
                 case ControlKind.StopTimeout:
                     OnStopTimeout();
                     break;
+                case ControlKind.UnobservedFault:
+                    Publish((UnobservedCoroutineFault)message.Payload!);
+                    break;
                 case ControlKind.MailboxFull:
                     Volatile.Write(ref _fullNoticePending, 0);
                     OnMailboxFull();

@@ -91,7 +91,9 @@ internal sealed class CoroutineRequest<TResult> : CoroutineRequest
         }
         else
         {
-            _completion.TrySetException(running.Exception!.InnerExceptions);
+            var exceptions = running.Exception!.InnerExceptions;
+            UnobservedFaults.Track(Loop, Describe(), exceptions);
+            _completion.TrySetException(exceptions);
         }
     }
 

@@ -4,7 +4,7 @@ namespace Mailbox;
 
 /// <summary>
 /// The loop's log records (source-generated). Event ids are part of the contract: 1 started, 2 stopping, 3 stopped,
-/// 10 callback faulted, 11 fault policy failed, 12 observer failed, 13 reader failed, 20 slow callback, 30 mailbox full.
+/// 10 callback faulted, 11 fault policy failed, 12 observer failed, 13 reader failed, 14 unobserved coroutine fault, 20 slow callback, 30 mailbox full.
 /// Every record carries the loop's name.
 /// </summary>
 internal static partial class LoopLog
@@ -29,6 +29,9 @@ internal static partial class LoopLog
 
     [LoggerMessage(EventId = 13, Level = LogLevel.Critical, Message = "Loop {LoopName}: the reader loop failed; stopping")]
     public static partial void ReaderFailed(ILogger logger, Exception exception, string loopName);
+
+    [LoggerMessage(EventId = 14, Level = LogLevel.Error, Message = "Loop {LoopName}: coroutine {CoroutineName} faulted and nobody observed its task")]
+    public static partial void UnobservedCoroutineFault(ILogger logger, Exception exception, string loopName, string coroutineName);
 
     [LoggerMessage(EventId = 20, Level = LogLevel.Warning, Message = "Loop {LoopName}: {CallbackName} ran {DurationMs} ms, over the slow-callback threshold")]
     public static partial void SlowCallback(ILogger logger, string loopName, string callbackName, double durationMs);

@@ -23,4 +23,7 @@ internal enum ControlKind
 
     /// <summary>A bounded mailbox refused or held back a send.</summary>
     MailboxFull,
+
+    /// <summary>A coroutine's fault was collected unobserved; the payload is the <see cref="UnobservedCoroutineFault"/>.</summary>
+    UnobservedFault,
 }
