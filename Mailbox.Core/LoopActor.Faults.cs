@@ -39,6 +39,7 @@ public sealed partial class LoopActor
 
     private void Report(Exception exception, string callbackName, FaultDirective directive)
     {
+        LoopMetrics.FaultCount.Add(1, LoopMetrics.Tag(this));
         LoopLog.CallbackFaulted(_logger, exception, Name, callbackName, directive);
         Publish(new CallbackFaulted(Name, _time.GetUtcNow(), callbackName, exception, directive));
     }

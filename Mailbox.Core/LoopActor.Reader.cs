@@ -61,8 +61,11 @@ public sealed partial class LoopActor
     /// <summary>Whether <see cref="_stash"/> holds a message.</summary>
     private bool _hasStash;
 
-    /// <summary>Messages taken from the data lane (run, or being run).</summary>
+    /// <summary>Messages taken from the data lane (run, or being run). Written by the loop only; metrics read it.</summary>
     private long _taken;
+
+    /// <summary>Pending timers as of the end of the last turn, published for metrics. Written by the loop only.</summary>
+    private int _publishedPendingTimers;
 
     /// <summary>The oldest live coroutine.</summary>
     private CoroutineRequest? _liveHead;
@@ -78,6 +81,15 @@ public sealed partial class LoopActor
 
     /// <summary>Set when the loop has finished its work and the thread should exit.</summary>
     private bool _exit;
+
+    /// <summary>Accepted messages run so far, for metrics (any thread).</summary>
+    internal long ExecutedForMetrics => Volatile.Read(ref _hot.Executed);
+
+    /// <summary>Accepted messages not yet taken, for metrics (any thread; a moment's snapshot).</summary>
+    internal long DepthForMetrics => Math.Max(0, _gate.Accepted - Volatile.Read(ref _taken));
+
+    /// <summary>Pending timers as of the loop's last turn, for metrics (any thread).</summary>
+    internal int PendingTimersForMetrics => Volatile.Read(ref _publishedPendingTimers);
 
     private void ReaderMain()
     {
@@ -144,6 +156,7 @@ public sealed partial class LoopActor
             CheckStopDone();
         }
 
+        _publishedPendingTimers = _timers.Count;
         return progressed;
     }
 
@@ -237,7 +250,8 @@ public sealed partial class LoopActor
     private void Invoke(in Envelope envelope)
     {
         _hot.Busy = 1;
-        long started = _slowTicks != 0 ? Stopwatch.GetTimestamp() : 0;
+        bool timed = _slowTicks != 0 || LoopMetrics.Durations.Enabled;
+        long started = timed ? Stopwatch.GetTimestamp() : 0;
         try
         {
             envelope.Invoke();
@@ -249,10 +263,11 @@ public sealed partial class LoopActor
             OnCallbackFaulted(e, envelope.Describe());
         }
 
-        if (_slowTicks != 0)
+        if (timed)
         {
             long elapsed = Stopwatch.GetTimestamp() - started;
-            if (elapsed > _slowTicks)
+            LoopMetrics.Durations.Record((double)elapsed / Stopwatch.Frequency, LoopMetrics.Tag(this));
+            if (_slowTicks != 0 && elapsed > _slowTicks)
             {
                 OnSlowCallback(envelope.Describe(), Stopwatch.GetElapsedTime(started, started + elapsed));
             }

@@ -98,8 +98,8 @@ public sealed partial class LoopActor
         if (_stopMode == StopMode.Immediate)
         {
             AbandonData();
+            CancelLiveCoroutines(); // first: cancelling a delay resumes its coroutine inline, which may end it uncounted
             CancelTimers(includeDelays: true);
-            CancelLiveCoroutines();
         }
         else
         {
@@ -127,8 +127,8 @@ public sealed partial class LoopActor
         BeginStop();
         _timedOut = true;
         AbandonData();
+        CancelLiveCoroutines(); // before the timers, as in BeginStop
         CancelTimers(includeDelays: true);
-        CancelLiveCoroutines();
 
         // Give coroutines that honour their token the chance to end as cancelled; abandon the others.
         for (int budget = TimeoutStepBudget; _liveCount > 0 && budget > 0; budget--)
@@ -253,6 +253,7 @@ public sealed partial class LoopActor
     private void CompleteAfterExit(StopReport report)
     {
         _thread.Join();
+        LoopMetrics.Unregister(this);
         _parkSignal.Dispose();
         _stopped.TrySetResult(report);
         _completion.TrySetResult(report);

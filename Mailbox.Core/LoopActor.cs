@@ -166,6 +166,7 @@ public sealed partial class LoopActor : IAsyncDisposable
         }
 
         var loop = new LoopActor(name, options);
+        LoopMetrics.Register(loop);
         loop._thread.Start();
         return loop;
     }
