@@ -1,0 +1,51 @@
+using Akka.TestKit.Xunit2;
+using Microsoft.Extensions.Time.Testing;
+using Xunit.Abstractions;
+
+namespace Mailbox.Tests.Ecosystem;
+
+/// <summary>The README's code, verbatim in substance, so the documentation cannot drift from the library.</summary>
+public sealed class ReadmeExampleTests(ITestOutputHelper output) : TestKit(output: output)
+{
+    [Fact]
+    public async Task QuickStart_AsWritten_Works()
+    {
+        await using var loop = LoopActor.Spawn("orders");
+
+        loop.Post(() => Console.WriteLine("runs on the loop"));
+        loop.Post(static n => Console.WriteLine(n), 42);
+
+        int total = await loop.RunAsync(async () =>
+        {
+            await LoopActor.Delay(TimeSpan.FromMilliseconds(10));
+            await LoopActor.Yield();
+            return 42;
+        });
+
+        var timer = loop.CallEvery(TimeSpan.FromSeconds(1), () => Console.WriteLine("tick"));
+        PendingWork pending = await loop.QueryPendingAsync();
+        StopReport report = await loop.StopAsync(StopMode.Drain);
+
+        Assert.Equal(42, total);
+        Assert.Equal(1, pending.PendingTimers);
+        Assert.Equal(3, report.Executed);
+        Assert.Equal(1, report.CancelledTimers);
+        Assert.True(timer.IsCancelled);
+    }
+
+    [Fact]
+    public async Task Reminder_AfterOneMinute_FiresOnTheLoopThread()
+    {
+        var clock = new FakeTimeProvider();
+        await using var loop = LoopActor.Spawn("reminders", new LoopOptions { TimeProvider = clock });
+        var probe = CreateTestProbe();
+
+        loop.CallLater(TimeSpan.FromMinutes(1), () => probe.Tell(LoopActor.Current?.Name));
+        await loop.QueryPendingAsync();
+
+        clock.Advance(TimeSpan.FromSeconds(59));
+        await probe.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await probe.ExpectMsgAsync("reminders", TimeSpan.FromSeconds(5));
+    }
+}
