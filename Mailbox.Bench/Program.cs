@@ -1,0 +1,66 @@
+// Mailbox.Bench: Mailbox's LoopActor side by side with what a user would pick instead (a raw channel loop, Akka.NET,
+// Nito's AsyncContext, ConcurrentExclusiveSchedulerPair). Always run in Release.
+//
+// Full run of one class (what benchmarks.md publishes):
+//   dotnet run -c Release --project Mailbox.Bench -- --filter '*PostThroughput*'
+// Every class, full job:
+//   dotnet run -c Release --project Mailbox.Bench -- --filter '*'
+// Quick run: every class under BenchConfig.QuickJob (1 launch, 1 warm-up and 3 measured iterations of one invocation
+// each). Each invocation performs the same operation count as the full run, so every column is per operation and
+// honest, only noisier (BenchmarkDotNet warns that iterations are under 100 ms: expected here). About 40 s on a 2-core
+// machine, build included:
+//   dotnet run -c Release --project Mailbox.Bench -- --quick
+// Dry run, the CI smoke test: "--job dry" next to --quick swaps in BenchmarkDotNet's Job.Dry, which executes each
+// benchmark once (numbers meaningless; it proves every subject builds, runs, finishes and counts right). About 25 s:
+//   dotnet run -c Release --project Mailbox.Bench -- --quick --job dry
+// --quick selects every benchmark unless a --filter is given, and passes other BenchmarkDotNet options through.
+// Without --quick, "--job dry" (and every other option) is BenchmarkDotNet's own.
+// The exit code is 1 when any benchmark failed (a crash, a subject that hung past CompletionCountdown's limit, a Mailbox
+// StopReport that disagrees with what was sent) or when --quick ran nothing, so CI notices.
+
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
+using Mailbox.Bench;
+
+List<string> switcherArgs = [.. args];
+bool quick = switcherArgs.Remove("--quick");
+Job? job = null;
+if (quick)
+{
+    job = RemoveDryJobOption(switcherArgs) ? Job.Dry : BenchConfig.QuickJob;
+    if (!switcherArgs.Exists(arg => arg is "--filter" or "-f" || arg.StartsWith("--filter=", StringComparison.Ordinal)))
+    {
+        switcherArgs.AddRange(["--filter", "*"]);
+    }
+}
+
+Summary[] summaries = BenchmarkSwitcher
+    .FromAssembly(typeof(BenchConfig).Assembly)
+    .Run([.. switcherArgs], new BenchConfig(job))
+    .ToArray();
+
+bool failed = (quick && summaries.Length == 0)
+    || summaries.Any(summary => summary.HasCriticalValidationErrors || summary.Reports.Any(report => !report.Success));
+return failed ? 1 : 0;
+
+// Removes "--job dry", "-j dry" or "--job=dry" (any case) from args; true when one was there.
+static bool RemoveDryJobOption(List<string> args)
+{
+    for (int i = 0; i < args.Count; i++)
+    {
+        if (string.Equals(args[i], "--job=dry", StringComparison.OrdinalIgnoreCase))
+        {
+            args.RemoveAt(i);
+            return true;
+        }
+
+        if (args[i] is "--job" or "-j" && i + 1 < args.Count && string.Equals(args[i + 1], "dry", StringComparison.OrdinalIgnoreCase))
+        {
+            args.RemoveRange(i, 2);
+            return true;
+        }
+    }
+
+    return false;
+}
