@@ -61,9 +61,6 @@ public sealed partial class LoopActor
     /// <summary>Whether <see cref="_stash"/> holds a message.</summary>
     private bool _hasStash;
 
-    /// <summary>Messages taken from the data lane (run, or being run). Written by the loop only; metrics read it.</summary>
-    private long _taken;
-
     /// <summary>Pending timers as of the end of the last turn, published for metrics. Written by the loop only.</summary>
     private int _publishedPendingTimers;
 
@@ -86,7 +83,7 @@ public sealed partial class LoopActor
     internal long ExecutedForMetrics => Volatile.Read(ref _hot.Executed);
 
     /// <summary>Accepted messages not yet taken, for metrics (any thread; a moment's snapshot).</summary>
-    internal long DepthForMetrics => Math.Max(0, _gate.Accepted - Volatile.Read(ref _taken));
+    internal long DepthForMetrics => Math.Max(0, _gate.Accepted - Volatile.Read(ref _hot.Executed));
 
     /// <summary>Pending timers as of the loop's last turn, for metrics (any thread).</summary>
     internal int PendingTimersForMetrics => Volatile.Read(ref _publishedPendingTimers);
@@ -168,7 +165,7 @@ public sealed partial class LoopActor
         SpinWait landing = default;
         while (true)
         {
-            if (stepsWaiting && _taken >= mustReach)
+            if (stepsWaiting && _hot.Executed >= mustReach)
             {
                 return true;
             }
@@ -191,11 +188,10 @@ public sealed partial class LoopActor
             }
 
             progressed = true;
-            _hot.Executed++;
             Invoke(in envelope);
             if (_control.HasPending)
             {
-                return !stepsWaiting || _taken >= mustReach;
+                return !stepsWaiting || _hot.Executed >= mustReach;
             }
 
             if (!stepsWaiting && --budget == 0)
@@ -219,7 +215,7 @@ public sealed partial class LoopActor
             return false;
         }
 
-        _taken++;
+        _hot.Executed++; // every message taken is run: taken and executed are one count
         _room?.OnDequeued();
         return true;
     }
@@ -300,7 +296,7 @@ public sealed partial class LoopActor
 
         _parkSignal.Reset();
         Interlocked.Exchange(ref _parked.Value, 1);
-        if (HasWorkCheap() || (!_dataAbandoned && _gate.Accepted > _taken))
+        if (HasWorkCheap() || (!_dataAbandoned && _gate.Accepted > _hot.Executed))
         {
             Interlocked.Exchange(ref _parked.Value, 0);
             return;
@@ -404,7 +400,7 @@ public sealed partial class LoopActor
 
     private PendingWork SnapshotPending()
     {
-        long queued = _dataAbandoned ? 0 : _gate.Accepted - _taken;
+        long queued = _dataAbandoned ? 0 : _gate.Accepted - _hot.Executed;
         DateTimeOffset? next = _timers.TryPeekDue(out long due) ? new DateTimeOffset(due, TimeSpan.Zero) : null;
         return new PendingWork(
             (int)Math.Min(queued, int.MaxValue),
@@ -469,7 +465,7 @@ public sealed partial class LoopActor
     [StructLayout(LayoutKind.Explicit, Size = 192)]
     private struct ReaderHot
     {
-        /// <summary>Accepted messages the loop ran (the stop timeout's thread may read it).</summary>
+        /// <summary>Accepted messages taken from the data lane and run (the stop timeout's thread and metrics read it).</summary>
         [FieldOffset(64)]
         public long Executed;
 

@@ -110,7 +110,7 @@ public sealed partial class LoopActor
     /// <summary>Ends the loop once the stop's work is done.</summary>
     private void CheckStopDone()
     {
-        bool dataDone = _dataAbandoned || _taken >= _gate.Accepted;
+        bool dataDone = _dataAbandoned || _hot.Executed >= _gate.Accepted;
         if (dataDone && _liveCount == 0 && _ready.Count == 0 && _stepInbox.IsEmpty)
         {
             _exit = true;

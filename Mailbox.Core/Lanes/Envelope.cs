@@ -3,21 +3,28 @@ using System.Runtime.CompilerServices;
 namespace Mailbox;
 
 /// <summary>
-/// One unit of work in a lane, kept as a 32-byte struct so that queuing it allocates nothing of its own.
-/// <see cref="Invoker"/> is null for a plain <see cref="Action"/>; otherwise it knows how to call
-/// <see cref="Callback"/> with the state kept in <see cref="State"/> or, for small unmanaged value types,
-/// inline in <see cref="Inline"/>.
+/// One unit of work in a lane: a 24-byte struct, so queuing it allocates nothing of its own and a cache line carries
+/// more than two of them (every line a sender writes must travel to the reader's core).
 /// </summary>
+/// <remarks>
+/// Three shapes, told apart without a tag field:
+/// <list type="bullet">
+/// <item><see cref="Callback"/> is exactly an <see cref="Action"/>: run it (the common case, checked first).</item>
+/// <item><see cref="State"/> is an <see cref="EnvelopeInvoker"/>: it knows how to run <see cref="Callback"/> (small
+/// value-type state in <see cref="Inline"/>, library work items, tasks, boxed large structs). User state can never be an
+/// <see cref="EnvelopeInvoker"/>: the type is internal.</item>
+/// <item>Otherwise <see cref="Callback"/> is a one-argument delegate taking a reference (<see cref="Action{T}"/> of a
+/// reference type, <see cref="SendOrPostCallback"/>) and <see cref="State"/> its argument. Such delegates share one
+/// calling convention whatever the reference type, so it is invoked as <c>Action&lt;object?&gt;</c>.</item>
+/// </list>
+/// </remarks>
 internal readonly struct Envelope
 {
-    /// <summary>The delegate (or <see cref="LoopWorkItem"/>) to run.</summary>
+    /// <summary>The delegate (or library work item) to run.</summary>
     public readonly object Callback;
 
-    /// <summary>Reference-type (or boxed) state for <see cref="Callback"/>.</summary>
+    /// <summary>The callback's reference-type argument, or the <see cref="EnvelopeInvoker"/> that runs it.</summary>
     public readonly object? State;
-
-    /// <summary>Calls <see cref="Callback"/> with its state; null when <see cref="Callback"/> is an <see cref="Action"/>.</summary>
-    public readonly EnvelopeInvoker? Invoker;
 
     /// <summary>The bits of a value-type state of at most 8 bytes that holds no references.</summary>
     public readonly ulong Inline;
@@ -26,15 +33,22 @@ internal readonly struct Envelope
     {
         Callback = callback;
         State = null;
-        Invoker = null;
         Inline = 0;
     }
 
-    public Envelope(object callback, object? state, EnvelopeInvoker invoker, ulong inline = 0)
+    /// <summary>A one-argument delegate over a reference type, with its argument.</summary>
+    public Envelope(Delegate callback, object? state)
     {
         Callback = callback;
         State = state;
-        Invoker = invoker;
+        Inline = 0;
+    }
+
+    /// <summary>Work that <paramref name="invoker"/> knows how to run.</summary>
+    public Envelope(object callback, EnvelopeInvoker invoker, ulong inline = 0)
+    {
+        Callback = callback;
+        State = invoker;
         Inline = inline;
     }
 
@@ -42,16 +56,20 @@ internal readonly struct Envelope
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Invoke()
     {
-        if (Invoker is null)
+        if (Callback.GetType() == typeof(Action))
         {
             Unsafe.As<Action>(Callback)();
         }
+        else if (State is EnvelopeInvoker invoker)
+        {
+            invoker.Invoke(in this);
+        }
         else
         {
-            Invoker.Invoke(in this);
+            Unsafe.As<Action<object?>>(Callback)(State);
         }
     }
 
     /// <summary>The method behind the work, as <c>Type.Method</c>, for fault and slow-callback reports.</summary>
-    public string Describe() => Invoker is null ? CallbackNames.Of((Delegate)Callback) : Invoker.Describe(in this);
+    public string Describe() => State is EnvelopeInvoker invoker ? invoker.Describe(in this) : CallbackNames.Of((Delegate)Callback);
 }

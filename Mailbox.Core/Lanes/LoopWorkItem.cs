@@ -16,7 +16,7 @@ internal abstract class LoopWorkItem
     public abstract string Describe();
 
     /// <summary>Wraps the item in an envelope.</summary>
-    public Envelope ToEnvelope() => new(this, null, Invoker);
+    public Envelope ToEnvelope() => new(this, Invoker);
 
     private sealed class WorkItemInvoker : EnvelopeInvoker
     {

@@ -19,7 +19,7 @@ internal sealed class LoopSynchronizationContext : SynchronizationContext
     public override void Post(SendOrPostCallback d, object? state)
     {
         ArgumentNullException.ThrowIfNull(d);
-        _loop.EnqueueStep(new Envelope(d, state, SendOrPostInvoker.Instance));
+        _loop.EnqueueStep(new Envelope(d, state));
     }
 
     public override void Send(SendOrPostCallback d, object? state)
@@ -43,12 +43,4 @@ internal sealed class LoopSynchronizationContext : SynchronizationContext
     public override bool Equals(object? obj) => ReferenceEquals(this, obj);
 
     public override int GetHashCode() => _loop.GetHashCode();
-
-    /// <summary>Runs a <see cref="SendOrPostCallback"/> envelope.</summary>
-    private sealed class SendOrPostInvoker : EnvelopeInvoker
-    {
-        public static readonly SendOrPostInvoker Instance = new();
-
-        public override void Invoke(in Envelope envelope) => ((SendOrPostCallback)envelope.Callback)(envelope.State);
-    }
 }

@@ -20,7 +20,7 @@ internal sealed class LoopTaskScheduler : TaskScheduler
 
     public override int MaximumConcurrencyLevel => 1;
 
-    protected override void QueueTask(Task task) => _loop.EnqueueStep(new Envelope(task, null, _invoker));
+    protected override void QueueTask(Task task) => _loop.EnqueueStep(new Envelope(task, _invoker));
 
     protected override bool TryExecuteTaskInline(Task task, bool taskWasPreviouslyQueued) =>
         _loop.IsOnLoopThread && TryExecuteTask(task);

@@ -23,8 +23,8 @@ public sealed class MetricsTests(ITestOutputHelper output) : LoopTestKit(output)
             await loop.PostAsync(() => { });
         }
 
-        loop.Post(() => throw new InvalidOperationException("one"));
-        loop.Post(() => throw new InvalidOperationException("two"));
+        await loop.PostAsync(() => throw new InvalidOperationException("one"));
+        await loop.PostAsync(() => throw new InvalidOperationException("two"));
         loop.CallLater(TimeSpan.FromHours(1), () => { });
         await loop.RunAsync(async () => await LoopActor.Yield()); // the timer is in; every earlier message has run
 
