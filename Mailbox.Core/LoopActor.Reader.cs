@@ -64,11 +64,8 @@ public sealed partial class LoopActor
     /// <summary>Pending timers as of the end of the last turn, published for metrics. Written by the loop only.</summary>
     private int _publishedPendingTimers;
 
-    /// <summary>The oldest live coroutine.</summary>
-    private CoroutineRequest? _liveHead;
-
-    /// <summary>Live coroutines; read (racily, for a stuck-loop report) by the stop timeout's thread.</summary>
-    private int _liveCount;
+    /// <summary>Coroutines started and not ended; its count is read racily by the stop timeout's thread for a stuck-loop report.</summary>
+    private readonly CoroutineList _live = new();
 
     /// <summary>The provider timer that wakes the loop for its earliest timer; created on first need.</summary>
     private ITimer? _providerTimer;
@@ -405,7 +402,7 @@ public sealed partial class LoopActor
         return new PendingWork(
             (int)Math.Min(queued, int.MaxValue),
             _ready.Count + _stepInbox.Count,
-            _liveCount,
+            _live.Count,
             _timers.Count,
             next);
     }
@@ -413,51 +410,16 @@ public sealed partial class LoopActor
     internal void AddLive(CoroutineRequest request)
     {
         Debug.Assert(IsOnLoopThread, "live list is loop-owned");
-        request.Previous = null;
-        request.Next = _liveHead;
-        if (_liveHead is not null)
-        {
-            _liveHead.Previous = request;
-        }
-
-        _liveHead = request;
-        _liveCount++;
+        _live.Add(request);
     }
 
     internal void RemoveLive(CoroutineRequest request)
     {
         Debug.Assert(IsOnLoopThread, "live list is loop-owned");
-        if (request.Previous is not null)
-        {
-            request.Previous.Next = request.Next;
-        }
-        else
-        {
-            _liveHead = request.Next;
-        }
-
-        if (request.Next is not null)
-        {
-            request.Next.Previous = request.Previous;
-        }
-
-        request.Previous = request.Next = null;
-        _liveCount--;
+        _live.Remove(request);
     }
 
     internal void RemoveQueued(CoroutineRequest request) => _queued.Remove(request);
-
-    /// <summary>The live coroutines, copied, so that cancelling them may change the list.</summary>
-    private List<CoroutineRequest> LiveCoroutines()
-    {
-        var live = new List<CoroutineRequest>(_liveCount);
-        for (var r = _liveHead; r is not null; r = r.Next)
-        {
-            live.Add(r);
-        }
-
-        return live;
-    }
 
     private long NowTicks() => _time.GetUtcNow().UtcTicks;
 

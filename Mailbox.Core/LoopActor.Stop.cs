@@ -80,7 +80,7 @@ public sealed partial class LoopActor
         if (Volatile.Read(ref _hot.Busy) != 0)
         {
             long executed = Volatile.Read(ref _hot.Executed);
-            _stopped.TrySetResult(new StopReport(_stopMode, executed, _gate.Accepted - executed, Volatile.Read(ref _liveCount), Volatile.Read(ref _cancelledTimers), TimedOut: true));
+            _stopped.TrySetResult(new StopReport(_stopMode, executed, _gate.Accepted - executed, _live.Count, Volatile.Read(ref _cancelledTimers), TimedOut: true));
         }
     }
 
@@ -111,7 +111,7 @@ public sealed partial class LoopActor
     private void CheckStopDone()
     {
         bool dataDone = _dataAbandoned || _hot.Executed >= _gate.Accepted;
-        if (dataDone && _liveCount == 0 && _ready.Count == 0 && _stepInbox.IsEmpty)
+        if (dataDone && _live.Count == 0 && _ready.Count == 0 && _stepInbox.IsEmpty)
         {
             _exit = true;
         }
@@ -131,7 +131,7 @@ public sealed partial class LoopActor
         CancelTimers(includeDelays: true);
 
         // Give coroutines that honour their token the chance to end as cancelled; abandon the others.
-        for (int budget = TimeoutStepBudget; _liveCount > 0 && budget > 0; budget--)
+        for (int budget = TimeoutStepBudget; _live.Count > 0 && budget > 0; budget--)
         {
             MoveInbox();
             if (!_ready.TryDequeue(out var step))
@@ -188,7 +188,7 @@ public sealed partial class LoopActor
 
     private void CancelLiveCoroutines()
     {
-        foreach (var request in LiveCoroutines())
+        foreach (var request in _live.ToList())
         {
             if (!request.StopCounted)
             {
@@ -203,7 +203,7 @@ public sealed partial class LoopActor
     private void AbandonLiveCoroutines()
     {
         var reason = new LoopStoppedException($"Loop '{Name}' abandoned this coroutine at its stop timeout.");
-        foreach (var request in LiveCoroutines())
+        foreach (var request in _live.ToList())
         {
             if (!request.StopCounted)
             {

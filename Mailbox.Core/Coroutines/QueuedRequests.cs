@@ -2,35 +2,22 @@ namespace Mailbox;
 
 /// <summary>
 /// The <c>RunAsync</c> requests that were accepted and not yet started, so that an Immediate stop (or a stop timeout) can
-/// end exactly their tasks without scanning the data lane. An intrusive doubly-linked list under a lock: add by the
-/// sender, remove by the loop at start — both O(1) and without allocation.
+/// end exactly their tasks without scanning the data lane. Added by the sender, removed by the loop at start: a
+/// <see cref="CoroutineList"/> under a lock, O(1) both ways and without allocation.
 /// </summary>
 internal sealed class QueuedRequests
 {
-    /// <summary>Guards the list links.</summary>
+    /// <summary>Guards <see cref="_list"/>.</summary>
     private readonly Lock _sync = new();
 
-    /// <summary>The oldest request in the list.</summary>
-    private CoroutineRequest? _head;
-
-    /// <summary>How many requests are in the list.</summary>
-    private int _count;
-
-    public int Count => Volatile.Read(ref _count);
+    /// <summary>The queued requests.</summary>
+    private readonly CoroutineList _list = new();
 
     public void Add(CoroutineRequest request)
     {
         lock (_sync)
         {
-            request.Next = _head;
-            request.Previous = null;
-            if (_head is not null)
-            {
-                _head.Previous = request;
-            }
-
-            _head = request;
-            _count++;
+            _list.Add(request);
         }
     }
 
@@ -38,48 +25,16 @@ internal sealed class QueuedRequests
     {
         lock (_sync)
         {
-            if (request.Previous is null && _head != request)
-            {
-                return;
-            }
-
-            if (request.Previous is not null)
-            {
-                request.Previous.Next = request.Next;
-            }
-            else
-            {
-                _head = request.Next;
-            }
-
-            if (request.Next is not null)
-            {
-                request.Next.Previous = request.Previous;
-            }
-
-            request.Previous = request.Next = null;
-            _count--;
+            _list.Remove(request);
         }
     }
 
-    /// <summary>Empties the list and returns what was in it.</summary>
+    /// <summary>Empties the registry and returns what was in it.</summary>
     public List<CoroutineRequest> TakeAll()
     {
-        var all = new List<CoroutineRequest>();
         lock (_sync)
         {
-            for (var r = _head; r is not null;)
-            {
-                var next = r.Next;
-                r.Previous = r.Next = null;
-                all.Add(r);
-                r = next;
-            }
-
-            _head = null;
-            _count = 0;
+            return _list.TakeAll();
         }
-
-        return all;
     }
 }
