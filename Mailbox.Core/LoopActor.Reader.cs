@@ -34,6 +34,9 @@ public sealed partial class LoopActor
     /// <summary>SpinWait rounds before parking; with <c>sleep1Threshold: -1</c> the later rounds yield the core rather than burn it.</summary>
     private const int SpinRounds = 40;
 
+    /// <summary>Longest back-off before the first look for work (Thread.SpinWait iterations; about 2 µs here).</summary>
+    private static readonly int MaxIdleBackoff = int.TryParse(Environment.GetEnvironmentVariable("MAILBOX_EXP_BACKOFF"), out int b) ? b : 64;
+
     /// <summary>Most steps a stop timeout runs to let cancelled coroutines end before it abandons the rest.</summary>
     private const int TimeoutStepBudget = 10_000;
 
@@ -72,6 +75,9 @@ public sealed partial class LoopActor
 
     /// <summary>The due time <see cref="_providerTimer"/> is armed for; <see cref="long.MaxValue"/> when disarmed.</summary>
     private long _armedDue = long.MaxValue;
+
+    /// <summary>Current back-off before the first look for work when idle (see <see cref="Idle"/>).</summary>
+    private int _idleBackoff;
 
     /// <summary>Set when the loop has finished its work and the thread should exit.</summary>
     private bool _exit;
@@ -275,6 +281,22 @@ public sealed partial class LoopActor
     /// <summary>No work: spin a little, then park until a sender, a control message or the provider timer wakes the loop.</summary>
     private void Idle()
     {
+        // Adaptive back-off: a reader that polls the moment it runs dry pulls the cache line senders are writing, and the
+        // two then move in lockstep, one message per line transfer. If the first look after the back-off found work, senders
+        // are streaming: back off longer next time so that they fill a batch. If it found nothing, this is request/response
+        // traffic: shrink the back-off, so the next request is picked up at once.
+        if (_idleBackoff > 0)
+        {
+            Thread.SpinWait(_idleBackoff);
+        }
+
+        if (HasWorkCheap())
+        {
+            _idleBackoff = Math.Min((_idleBackoff * 2) + 1, MaxIdleBackoff);
+            return;
+        }
+
+        _idleBackoff >>= 1;
         SpinWait spinner = default;
         for (int i = 0; i < SpinRounds; i++)
         {

@@ -221,16 +221,24 @@ public sealed partial class LoopActor
         StopReport report;
         try
         {
+            // Close the control lane first: a timer set from another thread may still sit in it, accepted (its
+            // CallLater returned) but never seen by the loop. It is cancelled and counted like every other timer.
+            foreach (var message in _control.Close())
+            {
+                switch (message.Kind)
+                {
+                    case ControlKind.Query:
+                        ((TaskCompletionSource<PendingWork>)message.Payload!).TrySetException(Stopped("query"));
+                        break;
+                    case ControlKind.ScheduleTimer when ((TimerHandle)message.Payload!).CancelForStop():
+                        _cancelledTimers++;
+                        break;
+                }
+            }
+
             AbandonData();
             CancelTimers(includeDelays: true);
             AbandonLiveCoroutines();
-            foreach (var message in _control.Close())
-            {
-                if (message.Kind == ControlKind.Query)
-                {
-                    ((TaskCompletionSource<PendingWork>)message.Payload!).TrySetException(Stopped("query"));
-                }
-            }
 
             _providerTimer?.Dispose();
             _timeoutTimer?.Dispose();
@@ -257,5 +265,11 @@ public sealed partial class LoopActor
         _parkSignal.Dispose();
         _stopped.TrySetResult(report);
         _completion.TrySetResult(report);
+
+        // Messages an Immediate stop discarded are still in the channel; drop them now, off the stop's critical path,
+        // so a stopped loop that is still referenced does not hold them. The reader thread is gone: this is the only reader.
+        while (_reader.TryRead(out _))
+        {
+        }
     }
 }

@@ -145,8 +145,9 @@ public sealed partial class LoopActor
         }
 
         long now = NowTicks();
+        long setBefore = _timers.NextSequence;
         bool fired = false;
-        while (_timers.TryDequeueDue(now, out var entry, out long due))
+        while (_timers.TryDequeueDue(now, setBefore, out var entry, out long due))
         {
             fired = true;
             if (entry.Timer is TimerHandle handle)

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Mailbox;
 
 /// <summary>
@@ -18,6 +16,9 @@ internal sealed class TimerQueue
 
     /// <summary>Entries in <see cref="_heap"/> that were cancelled after they went in.</summary>
     private int _dead;
+
+    /// <summary>Scratch list for <see cref="Purge"/>, kept so that a purge allocates nothing once warm.</summary>
+    private readonly List<(TimerEntry, TimerKey)> _survivors = [];
 
     /// <summary>Timers scheduled so far; the FIFO tiebreak.</summary>
     private long _sequence;
@@ -57,10 +58,18 @@ internal sealed class TimerQueue
         return false;
     }
 
-    /// <summary>Removes and returns the earliest pending timer if it is due at <paramref name="nowTicks"/>.</summary>
-    public bool TryDequeueDue(long nowTicks, out TimerEntry entry, out long dueTicks)
+    /// <summary>The sequence number the next timer will get: timers set from now on compare at or above it.</summary>
+    public long NextSequence => _sequence;
+
+    /// <summary>
+    /// Removes and returns the earliest pending timer if it is due at <paramref name="nowTicks"/> and was set before
+    /// <paramref name="sequenceLimit"/>. A timer set while a pass fires (a zero delay in a loop, say) sorts after every
+    /// older timer that is due, so stopping at it leaves nothing older behind — and keeps a frozen clock from turning one
+    /// pass into an endless one.
+    /// </summary>
+    public bool TryDequeueDue(long nowTicks, long sequenceLimit, out TimerEntry entry, out long dueTicks)
     {
-        if (TryPeekDue(out dueTicks) && dueTicks <= nowTicks)
+        if (TryPeekDue(out dueTicks) && dueTicks <= nowTicks && _heap.TryPeek(out _, out var key) && key.Sequence < sequenceLimit)
         {
             entry = _heap.Dequeue();
             return true;
@@ -117,12 +126,12 @@ internal sealed class TimerQueue
 
     private void Purge()
     {
-        var kept = new PriorityQueue<TimerEntry, TimerKey>(_heap.Count - _dead);
+        // Rebuild in place: Clear keeps the heap's array, so a burst of cancels does not re-grow a fresh one each time.
         foreach (var (entry, key) in _heap.UnorderedItems)
         {
             if (!entry.IsDead)
             {
-                kept.Enqueue(entry, key);
+                _survivors.Add((entry, key));
             }
             else
             {
@@ -130,7 +139,9 @@ internal sealed class TimerQueue
             }
         }
 
-        _heap = kept;
+        _heap.Clear();
+        _heap.EnqueueRange(_survivors);
+        _survivors.Clear();
         _dead = 0;
     }
 }

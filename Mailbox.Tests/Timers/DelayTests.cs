@@ -1,3 +1,4 @@
+using Akka.TestKit;
 using Mailbox.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 using Xunit.Abstractions;
@@ -140,7 +141,7 @@ public sealed class DelayTests(ITestOutputHelper output) : LoopTestKit(output)
     }
 
     /// <summary>A coroutine that waits <paramref name="delay"/> on the loop's clock and reports where it resumed.</summary>
-    private static async Task WaitAsync(Akka.TestKit.TestProbe probe, string name, TimeSpan delay)
+    private static async Task WaitAsync(TestProbe probe, string name, TimeSpan delay)
     {
         var waiting = LoopActor.Delay(delay);
         probe.Tell($"{name} armed");

@@ -1,0 +1,54 @@
+using Mailbox.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
+using Xunit.Abstractions;
+
+namespace Mailbox.Tests.Timers;
+
+public sealed class ZeroDelayFairnessTests(ITestOutputHelper output) : LoopTestKit(output)
+{
+    [Fact]
+    public async Task Delay_ZeroInALoopOnAFrozenFakeClock_LetsQueuedMessagesRun()
+    {
+        // A zero delay resumes at the next turn: a coroutine that keeps taking zero delays on a clock that never moves
+        // must not turn one timer pass into an endless one and starve the mailbox.
+        var clock = new FakeTimeProvider();
+        await using var loop = Spawn(new LoopOptions { TimeProvider = clock });
+        var probe = CreateTestProbe();
+        using var stop = new CancellationTokenSource();
+        var spinner = loop.RunAsync(async () =>
+        {
+            probe.Tell("spinning");
+            for (int i = 0; i < 5_000_000 && !stop.IsCancellationRequested; i++)
+            {
+                await LoopActor.Delay(TimeSpan.Zero);
+            }
+        });
+        await probe.ExpectMsgAsync("spinning", Patience);
+
+        loop.Post(() => probe.Tell("posted message ran"));
+        await probe.ExpectMsgAsync("posted message ran", Patience);
+        await stop.CancelAsync();
+        await Within(spinner);
+    }
+
+    [Fact]
+    public async Task CallLater_ZeroFromInsideAFiringTimer_FiresAtTheNextTurnNotInTheSamePass()
+    {
+        var clock = new FakeTimeProvider();
+        await using var loop = Spawn(new LoopOptions { TimeProvider = clock });
+        var seen = new List<string>(); // loop-owned
+        await loop.RunAsync(() =>
+        {
+            loop.CallLater(TimeSpan.Zero, () =>
+            {
+                seen.Add("first timer");
+                loop.Post(() => seen.Add("message posted by the first timer"));
+                loop.CallLater(TimeSpan.Zero, () => seen.Add("timer set by the first timer"));
+            });
+            return Task.CompletedTask;
+        });
+
+        await AwaitAssertAsync(async () => Assert.Equal(3, (await loop.RunAsync(() => Task.FromResult(seen.Count)))), Patience);
+        Assert.Equal(["first timer", "message posted by the first timer", "timer set by the first timer"], await loop.RunAsync(() => Task.FromResult(seen.ToArray())));
+    }
+}
