@@ -4,12 +4,14 @@ using BenchmarkDotNet.Diagnosers;
 using BenchmarkDotNet.Exporters;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Loggers;
+using Mailbox.Bench.Export;
 
 namespace Mailbox.Bench;
 
 /// <summary>
 /// The one configuration every benchmark class runs under: allocations per operation, thread-pool work items and lock
-/// contentions per operation, the ratio to each class's baseline, and a GitHub markdown table for <c>benchmarks.md</c>.
+/// contentions per operation, the ratio to each class's baseline, a GitHub markdown table for <c>benchmarks.md</c>, and
+/// an SVG bar chart of each class beside it (<see cref="SvgChartExporter"/>).
 /// </summary>
 public sealed class BenchConfig : ManualConfig
 {
@@ -33,6 +35,7 @@ public sealed class BenchConfig : ManualConfig
         AddAnalyser(DefaultConfig.Instance.GetAnalysers().ToArray());
         AddValidator(DefaultConfig.Instance.GetValidators().ToArray());
         AddExporter(MarkdownExporter.GitHub);
+        AddExporter(new SvgChartExporter());
         AddColumn(BaselineRatioColumn.RatioMean);
         AddDiagnoser(MemoryDiagnoser.Default);
 

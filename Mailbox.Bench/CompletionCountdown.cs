@@ -10,6 +10,8 @@ namespace Mailbox.Bench;
 /// decrement. <see cref="Reset"/> runs on the benchmark thread before the producers start, and starting a thread
 /// publishes it. A count that is not back at zero at the next <see cref="Reset"/> means a subject ran a message twice
 /// or lost one, and fails the benchmark instead of printing a number for work that was not done.
+/// The one subject whose callbacks run concurrently (<see cref="System.Threading.Timer"/>, whose callbacks run on
+/// pool threads) counts with <see cref="SignalFromAnyThread"/> instead, and pays an interlocked decrement for it.
 /// </remarks>
 public sealed class CompletionCountdown : IDisposable
 {
@@ -44,6 +46,15 @@ public sealed class CompletionCountdown : IDisposable
     public void Signal()
     {
         if (--_remaining == 0)
+        {
+            _done.Set();
+        }
+    }
+
+    /// <summary>Counts one executed message from any thread, for subjects that run their callbacks concurrently.</summary>
+    public void SignalFromAnyThread()
+    {
+        if (Interlocked.Decrement(ref _remaining) == 0)
         {
             _done.Set();
         }

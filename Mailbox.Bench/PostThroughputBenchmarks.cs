@@ -56,7 +56,8 @@ public class PostThroughputBenchmarks
     /// <summary>Foreign producer threads, each sending <see cref="N"/> / <see cref="Producers"/> messages.</summary>
     [Params(
         1,  // one producer: the uncontended send path, the consumer racing a single writer.
-        2)] // two producers contend on the queue's tail, and with the consumer they oversubscribe a 2-core machine.
+        2,  // two producers contend on the queue's tail, and with the consumer they oversubscribe a 2-core machine.
+        4)] // four producers oversubscribe the 2-core machine on purpose: behaviour under heavy contention and preemption.
     public int Producers { get; set; }
 
     /// <summary>Creates the shared consumer-side delegate.</summary>

@@ -1,5 +1,8 @@
 // Mailbox.Bench: Mailbox's LoopActor side by side with what a user would pick instead (a raw channel loop, Akka.NET,
-// Nito's AsyncContext, ConcurrentExclusiveSchedulerPair). Always run in Release.
+// Nito's AsyncContext, ConcurrentExclusiveSchedulerPair, a PriorityQueue timer loop, System.Threading.Timer). Always run
+// in Release. Classes: PostThroughput, RoundTrip, CoroutineSteps, Scaling (many loops), Timer, TimerHeapScaling, Stop.
+// Every class's results land in BenchmarkDotNet.Artifacts/results/ as a GitHub markdown table (<Type>-report-github.md)
+// and an SVG bar chart (<Type>-chart.svg, Export/SvgChartExporter.cs).
 //
 // Full run of one class (what benchmarks.md publishes):
 //   dotnet run -c Release --project Mailbox.Bench -- --filter '*PostThroughput*'
@@ -7,11 +10,11 @@
 //   dotnet run -c Release --project Mailbox.Bench -- --filter '*'
 // Quick run: every class under BenchConfig.QuickJob (1 launch, 1 warm-up and 3 measured iterations of one invocation
 // each). Each invocation performs the same operation count as the full run, so every column is per operation and
-// honest, only noisier (BenchmarkDotNet warns that iterations are under 100 ms: expected here). About 40 s on a 2-core
-// machine, build included:
+// honest, only noisier (BenchmarkDotNet warns that iterations are under 100 ms: expected here). About 2 minutes on a
+// 2-core machine, build included:
 //   dotnet run -c Release --project Mailbox.Bench -- --quick
 // Dry run, the CI smoke test: "--job dry" next to --quick swaps in BenchmarkDotNet's Job.Dry, which executes each
-// benchmark once (numbers meaningless; it proves every subject builds, runs, finishes and counts right). About 25 s:
+// benchmark once (numbers meaningless; it proves every subject builds, runs, finishes and counts right). About 1 minute:
 //   dotnet run -c Release --project Mailbox.Bench -- --quick --job dry
 // --quick selects every benchmark unless a --filter is given, and passes other BenchmarkDotNet options through.
 // Without --quick, "--job dry" (and every other option) is BenchmarkDotNet's own.

@@ -13,6 +13,9 @@ namespace Mailbox.Bench.Baselines;
 /// on <c>WaitToReadAsync().AsTask()</c> with <c>AllowSynchronousContinuations = false</c>, the fast-throughput choice
 /// measured in DESIGN.md (a writer's wake-up of an idle reader hops through the thread pool). A callback that throws
 /// ends the loop thread: this baseline has no fault handling, and the benchmarks post none that throw.
+/// Its one piece of lifecycle is what a hand-written loop needs to stop without running its queue
+/// (<see cref="RequestDiscardingStop"/>, <see cref="JoinDiscarding"/>): a flag the reader checks before each callback,
+/// then the queue drained with <c>TryRead</c> and counted.
 /// </remarks>
 public sealed class RawChannelLoop : IDisposable
 {
@@ -22,6 +25,12 @@ public sealed class RawChannelLoop : IDisposable
 
     /// <summary>The dedicated reader thread: it runs every callback, in the order the channel hands them out.</summary>
     private readonly Thread _thread;
+
+    /// <summary>Set by <see cref="RequestDiscardingStop"/> (any thread); the reader checks it before each callback.</summary>
+    private volatile bool _discardRequested;
+
+    /// <summary>Callbacks the reader dropped after a discarding stop; written by the reader before its thread exits.</summary>
+    private long _discarded;
 
     /// <summary>Starts the reader thread.</summary>
     /// <param name="name">The thread's name.</param>
@@ -48,6 +57,24 @@ public sealed class RawChannelLoop : IDisposable
         _thread.Join();
     }
 
+    /// <summary>
+    /// Starts a stop that runs nothing more: later posts are refused, and the reader, before its next callback, drops
+    /// everything still queued. Returns at once; <see cref="JoinDiscarding"/> waits for the thread. Any thread.
+    /// </summary>
+    public void RequestDiscardingStop()
+    {
+        _discardRequested = true;
+        _channel.Writer.TryComplete();
+    }
+
+    /// <summary>Joins the reader thread after <see cref="RequestDiscardingStop"/>.</summary>
+    /// <returns>How many queued callbacks the reader dropped.</returns>
+    public long JoinDiscarding()
+    {
+        _thread.Join();
+        return _discarded;
+    }
+
     /// <summary>The loop: drain everything readable, then block this thread until the channel has more or is completed.</summary>
     private void RunReader()
     {
@@ -56,9 +83,27 @@ public sealed class RawChannelLoop : IDisposable
         {
             while (reader.TryRead(out Action? callback))
             {
+                if (_discardRequested)
+                {
+                    _discarded = 1 + Discard(reader);
+                    return;
+                }
+
                 callback();
             }
         }
         while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult());
+    }
+
+    /// <summary>Drops every callback left in the completed channel; returns how many.</summary>
+    private static long Discard(ChannelReader<Action> reader)
+    {
+        long discarded = 0;
+        while (reader.TryRead(out _))
+        {
+            discarded++;
+        }
+
+        return discarded;
     }
 }
