@@ -1,6 +1,7 @@
 // Mailbox.Bench: Mailbox's LoopActor side by side with what a user would pick instead (a raw channel loop, Akka.NET,
 // Nito's AsyncContext, ConcurrentExclusiveSchedulerPair, a PriorityQueue timer loop, System.Threading.Timer). Always run
-// in Release. Classes: PostThroughput, RoundTrip, CoroutineSteps, Scaling (many loops), Timer, TimerHeapScaling, Stop.
+// in Release. Classes: PostThroughput, RoundTrip, CoroutineSteps, Scaling (many loops), Timer, TimerHeapScaling, Stop,
+// AkkaHosting (Mailbox.Akka's loop-hosted actor against a plain Akka actor, locally and over Akka.Remote on loopback).
 // Every class's results land in BenchmarkDotNet.Artifacts/results/ as a GitHub markdown table (<Type>-report-github.md)
 // and an SVG bar chart (<Type>-chart.svg, Export/SvgChartExporter.cs).
 //
