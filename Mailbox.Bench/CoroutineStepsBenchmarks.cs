@@ -45,11 +45,7 @@ public class CoroutineStepsBenchmarks
         _context?.Dispose();
         if (_loop is not null)
         {
-            StopReport report = _loop.StopAsync().GetAwaiter().GetResult();
-            if (report.Executed != _loopRequests || report.Discarded != 0)
-            {
-                throw new InvalidOperationException($"Mailbox ran {report.Executed} and discarded {report.Discarded} of {_loopRequests} coroutine requests.");
-            }
+            LoopReports.StopAndVerify(_loop, _loopRequests, "coroutine requests");
         }
     }
 

@@ -131,11 +131,7 @@ public class PostThroughputBenchmarks
         _rawLoop?.Dispose();
         if (_loop is not null)
         {
-            StopReport report = _loop.StopAsync().GetAwaiter().GetResult();
-            if (report.Executed != _loopPosted || report.Discarded != 0)
-            {
-                throw new InvalidOperationException($"Mailbox ran {report.Executed} and discarded {report.Discarded} of {_loopPosted} posts.");
-            }
+            LoopReports.StopAndVerify(_loop, _loopPosted, "posts");
         }
 
         _actorSystem?.Terminate().GetAwaiter().GetResult();

@@ -68,11 +68,7 @@ public class RoundTripBenchmarks
         _rawLoop?.Dispose();
         if (_loop is not null)
         {
-            StopReport report = _loop.StopAsync().GetAwaiter().GetResult();
-            if (report.Executed != _loopRequests || report.Discarded != 0)
-            {
-                throw new InvalidOperationException($"Mailbox ran {report.Executed} and discarded {report.Discarded} of {_loopRequests} requests.");
-            }
+            LoopReports.StopAndVerify(_loop, _loopRequests, "requests");
         }
 
         _actorSystem?.Terminate().GetAwaiter().GetResult();

@@ -81,11 +81,7 @@ public class ScalingBenchmarks
 
         foreach (LoopActor loop in _loops)
         {
-            StopReport report = loop.StopAsync().GetAwaiter().GetResult();
-            if (report.Executed != _postedPerLoop || report.Discarded != 0)
-            {
-                throw new InvalidOperationException($"Mailbox loop ran {report.Executed} and discarded {report.Discarded} of {_postedPerLoop} posts.");
-            }
+            LoopReports.StopAndVerify(loop, _postedPerLoop, "posts");
         }
 
         foreach (CompletionCountdown countdown in _countdowns)
