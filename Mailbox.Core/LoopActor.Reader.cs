@@ -175,19 +175,23 @@ public sealed partial class LoopActor
     /// <summary>Runs data messages; false if it had to stop short of the messages that must precede the waiting steps.</summary>
     private bool RunData(bool stepsWaiting, ref bool progressed)
     {
-        long mustReach = stepsWaiting ? _gate.Accepted : 0;
+        // With steps waiting, every message accepted before the turn must run first (Yield's rule). The bound is read
+        // from the gate lazily, at the first message taken: a Post that has returned has its message in the channel, so
+        // a channel empty at the first look means nothing sent earlier is waiting — and a coroutine that only yields
+        // never pays for reading the stripes.
+        long mustReach = long.MaxValue;
         int budget = BatchSize;
         SpinWait landing = default;
         while (true)
         {
-            if (stepsWaiting && _hot.Executed >= mustReach)
+            if (mustReach != long.MaxValue && _hot.Executed >= mustReach)
             {
                 return true;
             }
 
             if (!TryTake(out var envelope))
             {
-                if (!stepsWaiting)
+                if (!stepsWaiting || mustReach == long.MaxValue)
                 {
                     return true;
                 }
@@ -200,6 +204,11 @@ public sealed partial class LoopActor
 
                 landing.SpinOnce(sleep1Threshold: -1);
                 continue;
+            }
+
+            if (stepsWaiting && mustReach == long.MaxValue)
+            {
+                mustReach = _gate.Accepted; // at least everything accepted before the turn began
             }
 
             progressed = true;
