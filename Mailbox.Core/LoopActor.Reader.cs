@@ -12,7 +12,8 @@ namespace Mailbox;
 //
 // A turn. Control messages first (they overtake data), then due timers, then data messages, then the steps that were
 // ready when the turn began. When steps are waiting, the turn first runs every message accepted before it began (the
-// gate's count tells how many, in-flight ones included), so a Yield resumes only after everything queued before it.
+// gate's count, read when the first message is taken, tells how many), so a Yield resumes only after everything queued
+// before it.
 // Without waiting steps it runs at most BatchSize messages, so control and timers are looked at often.
 //
 // Batching. A reader that polls the moment it runs dry pulls the cache lines a streaming sender is writing; the two then
