@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Mailbox;
 
 // Faults, slow work and events, all on the loop thread. A fire-and-forget callback's exception goes to the fault policy
@@ -11,6 +9,7 @@ public sealed partial class LoopActor
     /// <summary>Applies the fault policy to an exception from a callback, a timer or a step.</summary>
     private void OnCallbackFaulted(Exception exception, string callbackName)
     {
+        AssertOwner();
         var directive = FaultDirective.Resume;
         if (_options.OnUnhandledException is { } policy)
         {
@@ -67,7 +66,7 @@ public sealed partial class LoopActor
     /// <summary>Hands an event to the observer, inline on the loop thread.</summary>
     private void Publish(LoopEvent loopEvent)
     {
-        Debug.Assert(IsOnLoopThread, "events are delivered on the loop thread");
+        AssertOwner();
         if (_options.Observer is not { } observer)
         {
             return;

@@ -137,6 +137,7 @@ public sealed partial class LoopActor
     /// <summary>One turn; false when it found nothing to do.</summary>
     private bool RunTurn()
     {
+        AssertOwner();
         bool progressed = false;
         if (_control.HasPending)
         {
@@ -176,6 +177,7 @@ public sealed partial class LoopActor
     /// <summary>Runs data messages; false if it had to stop short of the messages that must precede the waiting steps.</summary>
     private bool RunData(bool stepsWaiting, ref bool progressed)
     {
+        AssertOwner();
         // With steps waiting, every message accepted before the turn must run first (Yield's rule). The bound is read
         // from the gate lazily, at the first message taken: a Post that has returned has its message in the channel, so
         // a channel empty at the first look means nothing sent earlier is waiting — and a coroutine that only yields
@@ -248,6 +250,7 @@ public sealed partial class LoopActor
     /// <summary>Runs the first <paramref name="count"/> ready steps; steps they queue wait for the next turn.</summary>
     private void RunSteps(int count)
     {
+        AssertOwner();
         for (int i = 0; i < count && _ready.TryDequeue(out var step); i++)
         {
             Invoke(in step);
@@ -303,6 +306,7 @@ public sealed partial class LoopActor
     /// <summary>No work: spin a little, then park until a sender, a control message or the provider timer wakes the loop.</summary>
     private void Idle()
     {
+        AssertOwner();
         // Adaptive back-off. A reader that looks for work the moment it runs dry reads the very cache lines a streaming
         // sender is writing, and the two then move in lockstep, one line transfer per message. So before its first
         // look the reader waits _idleBackoff spin iterations, adapted to what the last wait produced: a sender that
@@ -409,6 +413,7 @@ public sealed partial class LoopActor
 
     private void ProcessControl()
     {
+        AssertOwner();
         var messages = _control.TakeAll();
         while (messages.TryDequeue(out var message))
         {
@@ -445,6 +450,7 @@ public sealed partial class LoopActor
 
     private PendingWork SnapshotPending()
     {
+        AssertOwner();
         long queued = _dataAbandoned ? 0 : _gate.Accepted - _hot.Executed;
         DateTimeOffset? next = _timers.TryPeekDue(out long due) ? new DateTimeOffset(due, TimeSpan.Zero) : null;
         return new PendingWork(
@@ -457,19 +463,23 @@ public sealed partial class LoopActor
 
     internal void AddLive(CoroutineRequest request)
     {
-        Debug.Assert(IsOnLoopThread, "live list is loop-owned");
+        AssertOwner();
         _live.Add(request);
     }
 
     internal void RemoveLive(CoroutineRequest request)
     {
-        Debug.Assert(IsOnLoopThread, "live list is loop-owned");
+        AssertOwner();
         _live.Remove(request);
     }
 
     internal void RemoveQueued(CoroutineRequest request) => _queued.Remove(request);
 
     private long NowTicks() => _time.GetUtcNow().UtcTicks;
+
+    /// <summary>Checks, in debug builds, that loop-owned state is being touched by the loop thread.</summary>
+    [Conditional("DEBUG")]
+    private void AssertOwner() => Debug.Assert(IsOnLoopThread, $"loop-owned state of '{Name}' touched from thread {Environment.CurrentManagedThreadId}");
 
     /// <summary>Fields the reader writes per item, on their own cache lines.</summary>
     [StructLayout(LayoutKind.Explicit, Size = 192)]

@@ -87,6 +87,7 @@ public sealed partial class LoopActor
     /// <summary>The loop's side of a stop: Drain cancels the timers that are not delays; Immediate discards the rest.</summary>
     private void BeginStop()
     {
+        AssertOwner();
         if (_stopRequested)
         {
             return;
@@ -110,6 +111,7 @@ public sealed partial class LoopActor
     /// <summary>Ends the loop once the stop's work is done.</summary>
     private void CheckStopDone()
     {
+        AssertOwner();
         bool dataDone = _dataAbandoned || _hot.Executed >= _gate.Accepted;
         if (dataDone && _live.Count == 0 && _ready.Count == 0 && _stepInbox.IsEmpty)
         {
@@ -119,6 +121,7 @@ public sealed partial class LoopActor
 
     private void OnStopTimeout()
     {
+        AssertOwner();
         if (_exit)
         {
             return;
@@ -149,6 +152,7 @@ public sealed partial class LoopActor
     /// <summary>Stops reading the data lane and ends the tasks of the <c>RunAsync</c> requests that will never start.</summary>
     private void AbandonData()
     {
+        AssertOwner();
         if (_dataAbandoned)
         {
             return;
@@ -166,6 +170,7 @@ public sealed partial class LoopActor
 
     private void CancelTimers(bool includeDelays)
     {
+        AssertOwner();
         foreach (var entry in _timers.RemoveAll(e => includeDelays || e.Timer is TimerHandle))
         {
             switch (entry.Timer)

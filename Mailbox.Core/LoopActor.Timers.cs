@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Mailbox;
 
 // Timers, seen from both sides. From any thread, CallLater/CallAt/CallEvery only build a handle and send it on the
@@ -92,7 +90,7 @@ public sealed partial class LoopActor
     /// <summary>Puts a handle into the heap, or cancels it at once if the stop has begun. Loop thread only.</summary>
     private void AddTimer(TimerHandle handle)
     {
-        Debug.Assert(IsOnLoopThread, "the heap is loop-owned");
+        AssertOwner();
         if (handle.IsCancelled)
         {
             return;
@@ -127,6 +125,7 @@ public sealed partial class LoopActor
 
     private void NoteCancelledInHeap(TimerHandle handle)
     {
+        AssertOwner();
         if (handle.InHeap)
         {
             handle.InHeap = false;
@@ -139,6 +138,7 @@ public sealed partial class LoopActor
     /// <summary>Fires every timer due now; false if none was due.</summary>
     private bool FireDueTimers()
     {
+        AssertOwner();
         if (_timers.Count == 0)
         {
             return false;
@@ -203,6 +203,7 @@ public sealed partial class LoopActor
     /// <summary>Starts a <see cref="Delay"/> on this loop. Loop thread only (checked by the caller).</summary>
     private LoopDelayAwaitable StartDelay(TimeSpan delay, CancellationToken cancellationToken)
     {
+        AssertOwner();
         if (_dataAbandoned)
         {
             throw new LoopStoppedException($"Loop '{Name}' is stopping and has cancelled its timers.");
