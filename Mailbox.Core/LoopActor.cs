@@ -419,24 +419,21 @@ public sealed partial class LoopActor : IAsyncDisposable
             return RefuseFull();
         }
 
-        if (!_gate.TryEnter())
+        if (!TryAccept(envelope))
         {
             _room?.GiveBack();
-            Interlocked.Increment(ref _refused);
             return SendResult.Stopped;
         }
 
-        _writer.TryWrite(envelope); // unbounded and never completed: always succeeds
-        WakeIfParked();
         return SendResult.Accepted;
     }
 
-    /// <summary>The slow path of a send in Wait mode: waits, oldest first, for a place; the loop admits the envelope.</summary>
-    private Task SendWhenRoomAsync(Envelope envelope, CancellationToken cancellationToken) =>
-        _room!.SendWhenFreeAsync(envelope, cancellationToken);
-
-    /// <summary>Sends a waiting sender's envelope through the gate (called under the room's lock, by the loop or the sender).</summary>
-    private bool AdmitWaiter(Envelope envelope)
+    /// <summary>
+    /// The acceptance step every data-lane send ends with: enter the gate (refused and counted once the loop is
+    /// stopping), write the envelope, wake the reader if it is parked.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool TryAccept(in Envelope envelope)
     {
         if (!_gate.TryEnter())
         {
@@ -444,10 +441,17 @@ public sealed partial class LoopActor : IAsyncDisposable
             return false;
         }
 
-        _writer.TryWrite(envelope);
+        _writer.TryWrite(envelope); // unbounded and never completed: always succeeds
         WakeIfParked();
         return true;
     }
+
+    /// <summary>The slow path of a send in Wait mode: waits, oldest first, for a place; the loop admits the envelope.</summary>
+    private Task SendWhenRoomAsync(Envelope envelope, CancellationToken cancellationToken) =>
+        _room!.SendWhenFreeAsync(envelope, cancellationToken);
+
+    /// <summary>Sends a waiting sender's envelope through the gate (called under the room's lock, by the loop or the sender).</summary>
+    private bool AdmitWaiter(Envelope envelope) => TryAccept(envelope);
 
     private SendResult RefuseFull()
     {

@@ -66,7 +66,13 @@ internal sealed class BoundedRoom
             if (_free > 0 && _waiters.Count == 0)
             {
                 _free--;
-                return _admit(envelope) ? Task.CompletedTask : Refused(waiter);
+                if (_admit(envelope))
+                {
+                    return Task.CompletedTask;
+                }
+
+                _free++;
+                return Task.FromException(Refusal());
             }
 
             waiter.Node = _waiters.AddLast(waiter);
@@ -78,12 +84,6 @@ internal sealed class BoundedRoom
         }
 
         return waiter.Completion.Task;
-
-        Task Refused(Waiter w)
-        {
-            _free++;
-            return Task.FromException(new LoopStoppedException("The loop is stopping: the send was refused."));
-        }
     }
 
     /// <summary>The loop dequeued a message: admit the oldest waiter into the freed place, or free it. Loop thread only.</summary>
@@ -119,7 +119,7 @@ internal sealed class BoundedRoom
             }
             else
             {
-                admitted.Completion.TrySetException(new LoopStoppedException("The loop is stopping: the send was refused."));
+                admitted.Completion.TrySetException(Refusal());
             }
         }
     }
@@ -146,6 +146,9 @@ internal sealed class BoundedRoom
 
         return failed.Count;
     }
+
+    /// <summary>What a waiter the gate refused ends with.</summary>
+    private static LoopStoppedException Refusal() => new("The loop is stopping: the send was refused.");
 
     private void Cancel(Waiter waiter, CancellationToken token)
     {
