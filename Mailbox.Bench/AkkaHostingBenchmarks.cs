@@ -93,6 +93,7 @@ public class AkkaHostingBenchmarks
     public void SetupLocalLoopHosted()
     {
         _system = ActorSystem.Create("bench", ConfigurationFactory.ParseString(LocalConfig));
+        LoopActorProps.Install(_system);
         CompletionCountdown countdown = _countdown;
         _subject = _hosted = _system.ActorOf(
             LoopActorProps.Create("bench-hosted-counter", (_, _) =>
@@ -191,6 +192,7 @@ public class AkkaHostingBenchmarks
     {
         Config config = ConfigurationFactory.ParseString(RemoteConfig);
         _system = ActorSystem.Create("bench-b", config);
+        LoopActorProps.Install(_system);
         _caller = ActorSystem.Create("bench-a", config);
         IActorRef local = _system.ActorOf(props, SubjectName);
 

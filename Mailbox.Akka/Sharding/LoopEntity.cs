@@ -25,7 +25,7 @@ public static class LoopEntity
     /// <summary>The number of shards when none is given: enough to spread over ten nodes.</summary>
     public const int DefaultMaxNumberOfShards = 100;
 
-    /// <summary>Starts the shard region of a loop entity type on this node (call it on every node that hosts entities).</summary>
+    /// <summary>Starts the shard region of a loop entity type on this node (call it on every node that hosts entities); installs the loop dispatcher (<see cref="LoopActorProps.Install"/>) on <paramref name="system"/>.</summary>
     /// <param name="system">A cluster actor system.</param>
     /// <param name="typeName">The entity type's name, the same on every node.</param>
     /// <param name="handlerFactory">Makes the handler of the entity with the given id, on the node that starts it; the handler owns the entity's state.</param>
@@ -50,6 +50,7 @@ public static class LoopEntity
         var extractor = new LoopEntityExtractor(maxNumberOfShards);
         _ = LoopActorProps.Create(typeName, static (_, _) => Task.CompletedTask, settings); // checks the settings now, not at the first entity
 
+        LoopActorProps.Install(system);
         var sharding = ClusterSharding.Get(system);
         shardingSettings ??= ClusterShardingSettings.Create(system);
         return sharding.StartAsync(

@@ -1,3 +1,4 @@
+using Akka.Configuration;
 using Akka.Event;
 using Mailbox.Tests.Support;
 using Mailbox.Akka;
@@ -8,9 +9,12 @@ namespace Mailbox.Tests.AkkaHosting;
 
 /// <summary>A loop behind a local Akka actor: handlers on the loop thread, replies through Akka, stops that drain.</summary>
 [Collection(AkkaTestGroup.Name)]
-public sealed class LoopActorPropsTests(ITestOutputHelper output) : LoopTestKit(output)
+public sealed class LoopActorPropsTests : LoopTestKit
 {
     private static readonly TimeSpan FiveSeconds = TimeSpan.FromSeconds(5);
+
+    public LoopActorPropsTests(ITestOutputHelper output)
+        : base(output) => LoopActorProps.Install(Sys);
 
     [Fact]
     public async Task Ask_HandlerAwaitsALoopDelayOnAFakeClock_ReplyComesFromTheLoopThread()
@@ -125,7 +129,6 @@ public sealed class LoopActorPropsTests(ITestOutputHelper output) : LoopTestKit(
         var stopped = await ExpectMsgAsync<LoopActorStopped>(Patience);
         Assert.Equal(actor, stopped.Actor);
         Assert.Equal(StopMode.Drain, stopped.Report.Mode);
-        Assert.Equal(3, stopped.Accepted);
         Assert.Equal(stopped.Accepted, stopped.Report.Executed);
         Assert.Equal(0, stopped.Report.Discarded);
         Assert.False(stopped.Report.TimedOut);
@@ -183,40 +186,95 @@ public sealed class LoopActorPropsTests(ITestOutputHelper output) : LoopTestKit(
         await probe.ExpectMsgAsync("done first", Patience);
         var stopped = await ExpectMsgAsync<LoopActorStopped>(Patience);
         Assert.Equal((3, 1, 2), (stopped.Received, stopped.Handled, stopped.DeadLetters));
-        Assert.Equal((1, 1, 0), (stopped.Accepted, stopped.Report.Executed, stopped.Report.Discarded));
+        Assert.Equal((stopped.Accepted, 0), (stopped.Report.Executed, stopped.Report.Discarded));
         await ExpectTerminatedAsync(actor, Patience);
         await deadLetters.ExpectNoMsgAsync(Quiet);
     }
 
     [Fact]
-    public async Task Tell_BoundedLoopInRejectModeIsFull_TheExtraMessageBecomesACountedDeadLetter()
+    public async Task Tell_HandlerStopsItsOwnLoopImmediately_EveryMessageIsHandledOrACountedDeadLetterAndTheActorStops()
     {
-        using var gate = new Gate();
-        var actor = Sys.ActorOf(LoopActorProps.Create("bounded", (message, _) =>
+        const int Count = 200;
+        var handled = new List<int>(); // loop thread only, read after the loop ended
+        var actor = Sys.ActorOf(LoopActorProps.Create("self-stop", (message, context) =>
         {
-            if (message is "hold")
+            handled.Add((int)message);
+            if ((int)message == 10)
             {
-                gate.Hold();
+                _ = context.Loop.StopAsync(StopMode.Immediate); // the actor's next mailbox run may be discarded with the loop's queue
             }
 
             return Task.CompletedTask;
-        }, new LoopActorSettings { LoopOptions = new LoopOptions { MailboxCapacity = 1, FullMode = MailboxFullMode.Reject } }));
+        }));
+        var deadLetters = new System.Collections.Concurrent.ConcurrentQueue<object>();
+        Collectors.Subscribe(Sys, deadLetters, typeof(AllDeadLetters));
+        Sys.EventStream.Subscribe(TestActor, typeof(LoopActorStopped));
+        Watch(actor);
+
+        for (int i = 0; i < Count; i++)
+        {
+            actor.Tell(i);
+        }
+
+        var stopped = await ExpectMsgAsync<LoopActorStopped>(Patience);
+        await ExpectTerminatedAsync(actor, Patience);
+        Assert.Equal(StopMode.Immediate, stopped.Report.Mode);
+        Assert.Equal(stopped.Received, stopped.Handled + stopped.DeadLetters);
+        Assert.Equal(Enumerable.Range(0, (int)stopped.Handled), handled);
+        Assert.True(stopped.Handled >= 11);
+
+        // What the actor never received is Akka's own dead letter: every message is accounted for, none silently lost.
+        await AwaitAssertAsync(
+            () => Assert.Equal(Count, stopped.Handled + deadLetters.OfType<AllDeadLetters>().Count(d => d.Message is int)),
+            Patience);
+    }
+
+    [Fact]
+    public async Task StopImmediate_DiscardsTheActorsQueuedMailboxRun_TheActorStillSeesEveryMessageAndStops()
+    {
+        using var gate = new Gate();
+        var handled = new List<object>(); // loop thread only, read after the loop ended
+        var actor = Sys.ActorOf(LoopActorProps.Create("discarded-run", (message, context) =>
+        {
+            handled.Add(message);
+            if (message is "block")
+            {
+                context.Loop.Post(gate.Hold); // the loop is busy after this handler's run ends
+                context.Reply(context.Loop);
+            }
+
+            return Task.CompletedTask;
+        }));
+        Sys.EventStream.Subscribe(TestActor, typeof(LoopActorStopped));
         var deadLetters = CreateTestProbe();
         Sys.EventStream.Subscribe(deadLetters, typeof(DeadLetter));
+        Watch(actor);
 
-        actor.Tell("hold");
+        var loop = await actor.Ask<LoopActor>("block", Patience);
         await gate.EnteredAsync();
-        actor.Tell("queued"); // the one place
-        actor.Tell("extra");  // no room
-
-        var dead = await deadLetters.ExpectMsgAsync<DeadLetter>(Patience);
-        Assert.Equal("extra", dead.Message);
+        actor.Tell("late 1", TestActor); // schedules the actor's mailbox: a run queued behind the held callback
+        actor.Tell("late 2", TestActor);
+        var stopping = loop.StopAsync(StopMode.Immediate);
         gate.Open();
-        Sys.EventStream.Subscribe(TestActor, typeof(LoopActorStopped));
-        actor.Tell(PoisonPill.Instance);
+
+        var report = await Within(stopping);
+        Assert.True(report.Discarded >= 1); // the actor's mailbox run, never started on the loop
         var stopped = await ExpectMsgAsync<LoopActorStopped>(Patience);
-        Assert.Equal((3, 2, 1), (stopped.Received, stopped.Handled, stopped.DeadLetters));
-        Assert.Equal((2, 2), (stopped.Accepted, stopped.Report.Executed));
+        await ExpectTerminatedAsync(actor, Patience);
+        Assert.Equal(["block"], handled);
+        Assert.Equal((3, 1, 2), (stopped.Received, stopped.Handled, stopped.DeadLetters));
+        var late = new[] { await deadLetters.ExpectMsgAsync<DeadLetter>(Patience), await deadLetters.ExpectMsgAsync<DeadLetter>(Patience) };
+        Assert.Equal(["late 1", "late 2"], late.Select(d => d.Message));
+    }
+
+    [Fact]
+    public void ActorOf_SystemWithoutTheLoopDispatcher_ThrowsNamingIt()
+    {
+        using var bare = ActorSystem.Create("bare", "akka.loglevel = OFF");
+
+        var error = Assert.Throws<ConfigurationException>(() => bare.ActorOf(LoopActorProps.Create("no-install", (_, _) => Task.CompletedTask)));
+
+        Assert.Contains(LoopActorProps.DispatcherId, error.Message);
     }
 
     [Fact]
@@ -230,6 +288,8 @@ public sealed class LoopActorPropsTests(ITestOutputHelper output) : LoopTestKit(
         Assert.Throws<ArgumentOutOfRangeException>(() => LoopActorProps.Create("loop", Handler, new LoopActorSettings { StopTimeout = TimeSpan.Zero }));
         Assert.Throws<ArgumentOutOfRangeException>(() => LoopActorProps.Create("loop", Handler, new LoopActorSettings { StopTimeout = Timeout.InfiniteTimeSpan }));
         Assert.Throws<ArgumentException>(() => LoopActorProps.Create("loop", Handler, new LoopActorSettings { LoopOptions = new LoopOptions { MailboxCapacity = 8 } }));
+        Assert.Throws<ArgumentException>(() => LoopActorProps.Create("loop", Handler, new LoopActorSettings { LoopOptions = new LoopOptions { MailboxCapacity = 8, FullMode = MailboxFullMode.Reject } }));
+        Assert.Throws<ArgumentNullException>(() => LoopActorProps.Install(null!));
     }
 
     private static LoopActorSettings OnClock(TimeProvider clock) => new() { LoopOptions = new LoopOptions { TimeProvider = clock } };

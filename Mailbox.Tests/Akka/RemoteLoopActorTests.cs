@@ -15,7 +15,11 @@ public sealed class RemoteLoopActorTests(ITestOutputHelper output) : TestKit(Akk
 
     private readonly ActorSystem _b = ActorSystem.Create("B", AkkaTestConfig.Remote);
 
-    public Task InitializeAsync() => Task.CompletedTask;
+    public Task InitializeAsync()
+    {
+        LoopActorProps.Install(_b);
+        return Task.CompletedTask;
+    }
 
     public async Task DisposeAsync() => await _b.Terminate().WaitAsync(Patience);
 
