@@ -49,8 +49,16 @@ public static class LoopActorProps
             return;
         }
 
-        // The default dispatcher's settings (throughput, deadline, shutdown timeout) under our id.
-        var config = ConfigurationFactory.ParseString($"id = {DispatcherId}").WithFallback(dispatchers.DefaultDispatcherConfig);
+        // Settings under our id in the system's configuration win; then a throughput of 100 messages per mailbox run
+        // (each run is one post to the loop, and a handler that finishes synchronously is short); then the default
+        // dispatcher's deadline and shutdown timeout.
+        var config = ConfigurationFactory.ParseString($"id = {DispatcherId}");
+        if (system.Settings.Config.HasPath(DispatcherId))
+        {
+            config = config.WithFallback(system.Settings.Config.GetConfig(DispatcherId));
+        }
+
+        config = config.WithFallback(ConfigurationFactory.ParseString("throughput = 100")).WithFallback(dispatchers.DefaultDispatcherConfig);
         dispatchers.RegisterConfigurator(DispatcherId, new LoopDispatcherConfigurator(config, dispatchers.Prerequisites));
     }
 

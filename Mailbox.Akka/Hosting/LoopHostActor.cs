@@ -109,7 +109,9 @@ internal sealed class LoopHostActor : ActorBase
         var host = _host;
         host.Received++;
         var sender = Sender;
-        if (host.Closed || !_loop.IsOnLoopThread)
+        // Not on the loop thread: the loop has stopped and the actor is running out its last turns on the pool.
+        // Stopping: a handler (or anyone) stopped the loop; it accepts no coroutine, so no handler starts any more.
+        if (host.Closed || !_loop.IsOnLoopThread || _loop.State != LoopState.Running)
         {
             host.DeadLetters++;
             _eventStream.Publish(new DeadLetter(message, sender, _self));
