@@ -51,6 +51,10 @@ public class AkkaHostingBenchmarks
           actor.provider = remote
           remote.dot-netty.tcp { hostname = "127.0.0.1", port = 0 }
         }
+        mailbox-bench-pinned-dispatcher {
+          type = PinnedDispatcher
+          executor = fork-join-executor
+        }
         """;
 
     /// <summary>The name of the actor under test on its system.</summary>
@@ -108,6 +112,10 @@ public class AkkaHostingBenchmarks
     [GlobalSetup(Target = nameof(Akka_RemoteAsk))]
     public void SetupRemoteAkka() => StartRemote(Props.Create(() => new AnsweringActor()));
 
+    /// <summary>Starts systems A and B with an answering <see cref="ReceiveActor"/> on B that has a dedicated thread (Akka's pinned dispatcher), like a loop.</summary>
+    [GlobalSetup(Target = nameof(AkkaPinned_RemoteAsk))]
+    public void SetupRemoteAkkaPinned() => StartRemote(Props.Create(() => new AnsweringActor()).WithDispatcher("mailbox-bench-pinned-dispatcher"));
+
     /// <summary>Starts systems A and B with a loop-hosted answering actor on B.</summary>
     [GlobalSetup(Target = nameof(LoopHosted_RemoteAsk))]
     public void SetupRemoteLoopHosted() => _hosted = StartRemote(LoopActorProps.Create("bench-hosted-answer", static (_, context) =>
@@ -153,6 +161,11 @@ public class AkkaHostingBenchmarks
     [Benchmark(Baseline = true, OperationsPerInvoke = M)]
     [BenchmarkCategory("RemoteAsk")]
     public Task Akka_RemoteAsk() => AskAllAsync();
+
+    /// <summary>Context, not a target: the baseline's actor on a dedicated thread (Akka's pinned dispatcher), which pays the same thread wake-ups per round trip as a loop.</summary>
+    [Benchmark(OperationsPerInvoke = M)]
+    [BenchmarkCategory("RemoteAsk")]
+    public Task AkkaPinned_RemoteAsk() => AskAllAsync();
 
     /// <summary>Sequential <c>Ask&lt;int&gt;</c> from system A to a <see cref="LoopActorProps"/> actor on system B that answers through <see cref="LoopReplyContext.Reply"/> on its loop thread.</summary>
     [Benchmark(OperationsPerInvoke = M)]
