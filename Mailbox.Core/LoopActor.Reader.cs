@@ -248,13 +248,44 @@ public sealed partial class LoopActor
     }
 
     /// <summary>Runs the first <paramref name="count"/> ready steps; steps they queue wait for the next turn.</summary>
+    /// <remarks>
+    /// When those steps have queued more and no other lane has anything (no control message, no timer, no step from
+    /// another thread, no data message), the next turn would run exactly the new steps: they run here instead, without
+    /// the turn's round of checks. A coroutine that only yields spends its time in this loop.
+    /// </remarks>
     private void RunSteps(int count)
     {
         AssertOwner();
-        for (int i = 0; i < count && _ready.TryDequeue(out var step); i++)
+        while (true)
         {
-            Invoke(in step);
+            for (int i = 0; i < count && _ready.TryDequeue(out var step); i++)
+            {
+                Invoke(in step);
+            }
+
+            count = _ready.Count;
+            if (count == 0 || _control.HasPending || _timers.Count != 0 || _stopRequested || !_stepInbox.IsEmpty || DataWaiting())
+            {
+                return;
+            }
         }
+    }
+
+    /// <summary>Whether a data message waits, reading it into the stash (where the next turn takes it first).</summary>
+    private bool DataWaiting()
+    {
+        if (_hasStash)
+        {
+            return true;
+        }
+
+        if (_dataAbandoned || !_reader.TryRead(out _stash))
+        {
+            return false;
+        }
+
+        _hasStash = true;
+        return true;
     }
 
     /// <summary>Moves steps posted from other threads into the ready queue.</summary>
