@@ -14,7 +14,8 @@ namespace Mailbox;
 // ready when the turn began. When steps are waiting, the turn first runs every message accepted before it began (the
 // gate's count, read when the first message is taken, tells how many), so a Yield resumes only after everything queued
 // before it.
-// Without waiting steps it runs at most BatchSize messages, so control and timers are looked at often.
+// Without waiting steps it runs at most BatchSize messages, so control and timers are looked at often. Steps that
+// queue more steps while every other lane is empty go on in the same turn (RunSteps): the next turn would run just them.
 //
 // Batching. A reader that polls the moment it runs dry pulls the cache lines a streaming sender is writing; the two then
 // move in lockstep and each message costs a line transfer (measured: 2-5x the sender's own cost). So an idle reader
