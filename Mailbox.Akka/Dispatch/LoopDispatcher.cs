@@ -14,7 +14,9 @@ namespace Mailbox.Akka;
 /// messages (the keeper's termination, its own stop) and turn late messages into dead letters, and Akka runs one
 /// mailbox run at a time wherever it runs. A run the loop accepted and then discarded (an Immediate stop, a stop
 /// timeout) would leave the mailbox marked as scheduled forever, so the run waiting in <see cref="_pendingMailbox"/>
-/// is handed to the pool when the loop's thread has exited: exactly one of the loop and that hand-off takes it.</para>
+/// is handed to the pool when the loop's thread has exited: exactly one of the loop and that hand-off takes it. Other
+/// runnables (someone's <c>Dispatcher.Schedule</c>) that such a stop discards stay discarded, counted in the loop's
+/// <see cref="StopReport.Discarded"/>, as any message of the loop would be.</para>
 /// </remarks>
 internal sealed class LoopDispatcher : MessageDispatcher
 {
