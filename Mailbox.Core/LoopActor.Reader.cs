@@ -383,7 +383,7 @@ public sealed partial class LoopActor
             return;
         }
 
-        _parkSignal.Wait();
+        _parkSignal.WaitOne();
     }
 
     /// <summary>Whether any lane has work, reading a waiting message into the stash.</summary>

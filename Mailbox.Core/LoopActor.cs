@@ -68,8 +68,13 @@ public sealed partial class LoopActor : IAsyncDisposable
     /// <summary>Completes with the stop's report: at the thread's exit, or at a stop timeout while a callback is stuck.</summary>
     private readonly TaskCompletionSource<StopReport> _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>Signalled by a sender that finds the reader parked.</summary>
-    private readonly ManualResetEventSlim _parkSignal = new(false, spinCount: 0);
+    /// <summary>
+    /// Signalled by the sender that finds the reader parked. An <see cref="AutoResetEvent"/>, not a
+    /// <see cref="ManualResetEventSlim"/>: the slim event wakes its waiter inside <c>Monitor.Wait</c>, which must then take
+    /// back the lock the setter may still hold — a second block on the wake path. Measured on a remote Ask into a
+    /// loop-hosted actor (one wake per request): 1.05–1.21× plain Akka with the slim event, 1.01–1.05× with this one.
+    /// </summary>
+    private readonly AutoResetEvent _parkSignal = new(false);
 
     // ---- Shared state: Interlocked / Volatile only. ----
 
