@@ -72,7 +72,7 @@ public sealed partial class LoopActor : IAsyncDisposable
     /// Signalled by the sender that finds the reader parked. An <see cref="AutoResetEvent"/>, not a
     /// <see cref="ManualResetEventSlim"/>: the slim event wakes its waiter inside <c>Monitor.Wait</c>, which must then take
     /// back the lock the setter may still hold — a second block on the wake path. Measured on a remote Ask into a
-    /// loop-hosted actor (one wake per request): 1.05–1.21× plain Akka with the slim event, 1.01–1.09× with this one (six processes each).
+    /// loop-hosted actor (one wake per request): 1.05–1.21× plain Akka with the slim event, 1.01–1.09× with this one (five and six processes).
     /// </summary>
     private readonly AutoResetEvent _parkSignal = new(false);
 
