@@ -48,6 +48,9 @@ public sealed partial class LoopActor
     /// </summary>
     private const int MaxIdleBackoff = 1024;
 
+    /// <summary>Re-arms of the provider timer when the clock moved while it was armed (see <see cref="ArmProviderTimer"/>).</summary>
+    private const int MaxRearms = 3;
+
     /// <summary>Most steps a stop timeout runs to let cancelled coroutines end before it abandons the rest.</summary>
     private const int TimeoutStepBudget = 10_000;
 
@@ -427,17 +430,36 @@ public sealed partial class LoopActor
             return false;
         }
 
-        if (due != _armedDue)
+        if (due == _armedDue)
+        {
+            return true;
+        }
+
+        // A provider timer is armed relative to the provider's clock at Change. A clock that moved between our reading
+        // and Change (a FakeTimeProvider.Advance from another thread, say) arms it late by that much — with a fake clock,
+        // for ever. So read the clock again: if it passed the due time, don't park; if it moved, arm again from the new
+        // reading. A fake clock moves only when advanced, so an unchanged reading proves the arming exact; a real clock
+        // moves by microseconds between two readings, so a bounded number of re-arms keeps the error to those.
+        for (int attempt = 0; ; attempt++)
         {
             // Far-off timers are armed in steps: a provider timer may not accept a due time of months.
             var dueIn = TimeSpan.FromTicks(Math.Min(due - now, TimeSpan.TicksPerDay * 7));
             _providerTimer ??= _time.CreateTimer(static s => ((LoopActor)s!).OnProviderTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             _providerTimer.Change(dueIn, Timeout.InfiniteTimeSpan);
             _armedDue = due;
-        }
+            long after = NowTicks();
+            if (after >= due)
+            {
+                return false;
+            }
 
-        // The clock may have moved (a FakeTimeProvider.Advance, say) between reading it and arming: look again.
-        return NowTicks() < due;
+            if (after == now || attempt == MaxRearms)
+            {
+                return true;
+            }
+
+            now = after;
+        }
     }
 
     /// <summary>The provider timer's callback, on whatever thread the provider uses: only a message.</summary>
