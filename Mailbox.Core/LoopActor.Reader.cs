@@ -276,7 +276,7 @@ public sealed partial class LoopActor
         }
     }
 
-    /// <summary>Whether a data message waits, reading it into the stash (where the next turn takes it first).</summary>
+    /// <summary>Whether a data message waits, reading it into the stash (where the next turn takes it first); never once the data lane is abandoned (abandoning empties the stash).</summary>
     private bool DataWaiting()
     {
         if (_hasStash)
@@ -393,22 +393,7 @@ public sealed partial class LoopActor
     /// <summary>Whether any lane has work, reading a waiting message into the stash.</summary>
     private bool HasWorkCheap()
     {
-        if (_control.HasPending || _ready.Count > 0 || !_stepInbox.IsEmpty)
-        {
-            return true;
-        }
-
-        if (_dataAbandoned)
-        {
-            return false;
-        }
-
-        if (!_hasStash && _reader.TryRead(out _stash))
-        {
-            _hasStash = true;
-        }
-
-        return _hasStash;
+        return _control.HasPending || _ready.Count > 0 || !_stepInbox.IsEmpty || DataWaiting();
     }
 
     /// <summary>Sets the provider timer for the earliest timer; false if a timer is already due (so the loop must not park).</summary>
