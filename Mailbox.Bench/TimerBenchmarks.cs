@@ -10,7 +10,9 @@ namespace Mailbox.Bench;
 /// <list type="bullet">
 /// <item><b>ScheduleFire</b>: on the loop thread, schedule <see cref="N"/> timers due over 0..10 ms of a fake clock, then
 /// advance the clock past the last due time and wait until every callback ran (one operation = one timer scheduled and
-/// fired).</item>
+/// fired). Scheduled in due order, as timers mostly are (the same timeout again and again).</item>
+/// <item><b>ScheduleFireShuffled</b>: the same timers scheduled in a shuffled order, so that nearly every one goes through a
+/// heap in both subjects (Mailbox keeps a timer out of its heap only when it is due at or after the last one set).</item>
 /// <item><b>ScheduleCancel</b>: on the loop thread, schedule <see cref="N"/> timers, cancel them all, and let the heap drop
 /// them (one operation = one timer scheduled and cancelled).</item>
 /// <item><b>DelayStep</b>: one coroutine resumes <see cref="DelaySteps"/> times after a zero delay (one operation = one
@@ -50,6 +52,9 @@ public class TimerBenchmarks
     /// </summary>
     private const long CancelAfterTicks = TimeSpan.TicksPerHour;
 
+    /// <summary>The delays of ScheduleFireShuffled: those of ScheduleFire, in an order fixed by a seeded shuffle.</summary>
+    private static readonly long[] s_shuffledDelays = ShuffledDelays();
+
     /// <summary>The Mailbox DelayStep coroutine, cached.</summary>
     private static readonly Func<Task> s_delaySteps = DelayZeroSteps;
 
@@ -67,6 +72,9 @@ public class TimerBenchmarks
 
     /// <summary>The baseline's ScheduleFire work, posted to it.</summary>
     private Action _heapScheduleTimers = null!;
+
+    /// <summary>The baseline's ScheduleFireShuffled work, posted to it.</summary>
+    private Action _heapScheduleShuffled = null!;
 
     /// <summary>The baseline's ScheduleCancel work, posted to it.</summary>
     private Action _heapScheduleCancel = null!;
@@ -95,6 +103,9 @@ public class TimerBenchmarks
     /// <summary>Mailbox's ScheduleFire work, run on the loop.</summary>
     private Func<Task> _loopScheduleTimers = null!;
 
+    /// <summary>Mailbox's ScheduleFireShuffled work, run on the loop.</summary>
+    private Func<Task> _loopScheduleShuffled = null!;
+
     /// <summary>Mailbox's ScheduleCancel work, run on the loop.</summary>
     private Func<Task> _loopScheduleCancel = null!;
 
@@ -117,12 +128,13 @@ public class TimerBenchmarks
     private TaskCompletionSource? _step;
 
     /// <summary>Starts the baseline loop and binds its work.</summary>
-    [GlobalSetup(Targets = [nameof(PriorityQueue_ScheduleFire), nameof(PriorityQueue_ScheduleCancel), nameof(PriorityQueue_DueNowStep)])]
+    [GlobalSetup(Targets = [nameof(PriorityQueue_ScheduleFire), nameof(PriorityQueue_ScheduleFire_Shuffled), nameof(PriorityQueue_ScheduleCancel), nameof(PriorityQueue_DueNowStep)])]
     public void SetupPriorityQueue()
     {
         _signal = _countdown.Signal;
         _heapLoop = new TimerHeapLoop("bench-timer-heap");
         _heapScheduleTimers = HeapScheduleTimers;
+        _heapScheduleShuffled = HeapScheduleShuffled;
         _heapScheduleCancel = HeapScheduleCancel;
         _heapStartSteps = HeapStartSteps;
         _heapStep = HeapStep;
@@ -130,13 +142,14 @@ public class TimerBenchmarks
     }
 
     /// <summary>Spawns the Mailbox loop on a fake clock and binds its work.</summary>
-    [GlobalSetup(Targets = [nameof(Mailbox_CallLater_Fire), nameof(Mailbox_CallLater_Cancel)])]
+    [GlobalSetup(Targets = [nameof(Mailbox_CallLater_Fire), nameof(Mailbox_CallLater_Fire_Shuffled), nameof(Mailbox_CallLater_Cancel)])]
     public void SetupMailbox()
     {
         _signal = _countdown.Signal;
         _clock = new FakeTimeProvider();
         _loop = LoopActor.Spawn("bench-timers", new LoopOptions { TimeProvider = _clock });
         _loopScheduleTimers = LoopScheduleTimers;
+        _loopScheduleShuffled = LoopScheduleShuffled;
         _loopScheduleCancel = LoopScheduleCancel;
         _handles = new TimerHandle?[N];
     }
@@ -236,6 +249,29 @@ public class TimerBenchmarks
             timers[i] = new Timer(s_timerSignal, _countdown, TimeSpan.FromTicks(i * SpreadTicks / N), Timeout.InfiniteTimeSpan);
         }
 
+        _countdown.Wait();
+    }
+
+    /// <summary>Baseline, ScheduleFireShuffled: as <see cref="PriorityQueue_ScheduleFire"/>, the delays in shuffled order.</summary>
+    [Benchmark(Baseline = true, OperationsPerInvoke = N)]
+    [BenchmarkCategory("ScheduleFireShuffled")]
+    public void PriorityQueue_ScheduleFire_Shuffled()
+    {
+        _countdown.Reset(N);
+        _heapLoop!.Post(_heapScheduleShuffled);
+        _heapLoop.Advance(SpreadTicks);
+        _countdown.Wait();
+    }
+
+    /// <summary>ScheduleFireShuffled: as <see cref="Mailbox_CallLater_Fire"/>, the delays in shuffled order.</summary>
+    [Benchmark(OperationsPerInvoke = N)]
+    [BenchmarkCategory("ScheduleFireShuffled")]
+    public void Mailbox_CallLater_Fire_Shuffled()
+    {
+        _countdown.Reset(N);
+        _loopRequests++;
+        _loop!.RunUntilComplete(_loopScheduleShuffled);
+        _clock!.Advance(TimeSpan.FromTicks(SpreadTicks));
         _countdown.Wait();
     }
 
@@ -345,6 +381,17 @@ public class TimerBenchmarks
         }
     }
 
+    /// <summary>On the heap loop: schedules the <see cref="N"/> timers of ScheduleFireShuffled.</summary>
+    private void HeapScheduleShuffled()
+    {
+        TimerHeapLoop loop = _heapLoop!;
+        Action signal = _signal;
+        foreach (long delay in s_shuffledDelays)
+        {
+            loop.CallLater(delay, signal);
+        }
+    }
+
     /// <summary>On the heap loop: schedules and cancels the <see cref="N"/> timers of ScheduleCancel, then peeks.</summary>
     private void HeapScheduleCancel()
     {
@@ -395,6 +442,32 @@ public class TimerBenchmarks
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>On the Mailbox loop: schedules the <see cref="N"/> timers of ScheduleFireShuffled.</summary>
+    private Task LoopScheduleShuffled()
+    {
+        LoopActor loop = _loop!;
+        Action signal = _signal;
+        foreach (long delay in s_shuffledDelays)
+        {
+            _ = loop.CallLater(TimeSpan.FromTicks(delay), signal);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The delays of ScheduleFire (<c>i * SpreadTicks / N</c>), shuffled with a fixed seed.</summary>
+    private static long[] ShuffledDelays()
+    {
+        var delays = new long[N];
+        for (int i = 0; i < N; i++)
+        {
+            delays[i] = i * SpreadTicks / N;
+        }
+
+        new Random(20261125).Shuffle(delays);
+        return delays;
     }
 
     /// <summary>On the Mailbox loop: schedules and cancels the <see cref="N"/> timers of ScheduleCancel.</summary>
