@@ -5,7 +5,8 @@ using Microsoft.Extensions.Time.Testing;
 namespace Mailbox.Bench;
 
 /// <summary>
-/// How the timer heap scales: with <see cref="Pending"/> timers already pending a day out (scheduled in [GlobalSetup]),
+/// How the timer heap scales: with <see cref="Pending"/> timers already pending a day out (scheduled in [GlobalSetup], in a
+/// shuffled order, so that they sit in Mailbox's heap and not in its in-order run, which would take them in O(1)),
 /// one invocation schedules <see cref="M"/> more timers due an hour out (so they sit at the top of the heap), cancels them
 /// all, and lets the heap drop them. One operation = one timer scheduled and cancelled; its cost should stay flat as
 /// <see cref="Pending"/> grows, or grow like log n (a binary heap's sift). Same subjects as <see cref="TimerBenchmarks"/>'
@@ -36,6 +37,9 @@ public class TimerHeapScalingBenchmarks
 
     /// <summary>The spread of the M timers' due times.</summary>
     private const long SpreadTicks = TimeSpan.TicksPerMillisecond * 10;
+
+    /// <summary>The order in which the pending timers are scheduled: 0..<see cref="Pending"/>-1, shuffled with a fixed seed.</summary>
+    private int[] _pendingOrder = [];
 
     /// <summary>The callback of every timer; none ever fires.</summary>
     private static readonly Action s_neverRuns = static () => throw new InvalidOperationException("A timer of the scaling benchmark fired.");
@@ -92,11 +96,12 @@ public class TimerHeapScalingBenchmarks
     {
         _heapLoop = new TimerHeapLoop("bench-timer-heap");
         _heapScheduleCancel = HeapScheduleCancel;
+        _pendingOrder = ShuffledOrder(Pending);
         _flags = new TimerHeapLoop.CancelFlag?[M];
         _countdown.Reset(1);
         _heapLoop.Post(() =>
         {
-            for (int i = 0; i < Pending; i++)
+            foreach (int i in _pendingOrder)
             {
                 _heapLoop.CallLater(PendingAfterTicks + i, s_neverRuns);
             }
@@ -114,10 +119,11 @@ public class TimerHeapScalingBenchmarks
         _loop = LoopActor.Spawn("bench-timer-scaling", new LoopOptions { TimeProvider = _clock });
         _loopScheduleCancel = LoopScheduleCancel;
         _handles = new TimerHandle?[M];
+        _pendingOrder = ShuffledOrder(Pending);
         _loopRequests++;
         _loop.RunUntilComplete(() =>
         {
-            for (int i = 0; i < Pending; i++)
+            foreach (int i in _pendingOrder)
             {
                 _ = _loop.CallLater(TimeSpan.FromTicks(PendingAfterTicks + i), s_neverRuns);
             }
@@ -246,5 +252,13 @@ public class TimerHeapScalingBenchmarks
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>0..<paramref name="count"/>-1 in an order fixed by a seeded shuffle.</summary>
+    private static int[] ShuffledOrder(int count)
+    {
+        int[] order = Enumerable.Range(0, count).ToArray();
+        new Random(20261125).Shuffle(order);
+        return order;
     }
 }
