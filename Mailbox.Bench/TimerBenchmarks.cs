@@ -13,6 +13,10 @@ namespace Mailbox.Bench;
 /// fired). Scheduled in due order, as timers mostly are (the same timeout again and again).</item>
 /// <item><b>ScheduleFireShuffled</b>: the same timers scheduled in a shuffled order, so that nearly every one goes through a
 /// heap in both subjects (Mailbox keeps a timer out of its heap only when it is due at or after the last one set).</item>
+/// <item>In both ScheduleFire categories a second baseline row, <c>..._Flagged</c>, schedules every timer with a cancel
+/// flag (<see cref="TimerHeapLoop.CallLaterCancellable"/>) that the loop reads when the timer comes due: the least a
+/// cancellable timer needs, and what Mailbox's <see cref="TimerHandle"/> is (it arbitrates a cancel from any thread
+/// against the firing). It tells how much of a gap is the per-timer object that a firing must read.</item>
 /// <item><b>ScheduleCancel</b>: on the loop thread, schedule <see cref="N"/> timers, cancel them all, and let the heap drop
 /// them (one operation = one timer scheduled and cancelled).</item>
 /// <item><b>DelayStep</b>: one coroutine resumes <see cref="DelaySteps"/> times after a zero delay (one operation = one
@@ -52,6 +56,9 @@ public class TimerBenchmarks
     /// </summary>
     private const long CancelAfterTicks = TimeSpan.TicksPerHour;
 
+    /// <summary>The delays of ScheduleFire, in due order (for the flagged baseline; the plain subjects compute theirs inline).</summary>
+    private static readonly long[] s_inOrderDelays = InOrderDelays();
+
     /// <summary>The delays of ScheduleFireShuffled: those of ScheduleFire, in an order fixed by a seeded shuffle.</summary>
     private static readonly long[] s_shuffledDelays = ShuffledDelays();
 
@@ -72,6 +79,12 @@ public class TimerBenchmarks
 
     /// <summary>The baseline's ScheduleFire work, posted to it.</summary>
     private Action _heapScheduleTimers = null!;
+
+    /// <summary>The baseline's ScheduleFire work with a cancel flag per timer, posted to it.</summary>
+    private Action _heapScheduleFlagged = null!;
+
+    /// <summary>The baseline's ScheduleFireShuffled work with a cancel flag per timer, posted to it.</summary>
+    private Action _heapScheduleShuffledFlagged = null!;
 
     /// <summary>The baseline's ScheduleFireShuffled work, posted to it.</summary>
     private Action _heapScheduleShuffled = null!;
@@ -128,13 +141,15 @@ public class TimerBenchmarks
     private TaskCompletionSource? _step;
 
     /// <summary>Starts the baseline loop and binds its work.</summary>
-    [GlobalSetup(Targets = [nameof(PriorityQueue_ScheduleFire), nameof(PriorityQueue_ScheduleFire_Shuffled), nameof(PriorityQueue_ScheduleCancel), nameof(PriorityQueue_DueNowStep)])]
+    [GlobalSetup(Targets = [nameof(PriorityQueue_ScheduleFire), nameof(PriorityQueue_ScheduleFire_Flagged), nameof(PriorityQueue_ScheduleFire_Shuffled), nameof(PriorityQueue_ScheduleFire_Shuffled_Flagged), nameof(PriorityQueue_ScheduleCancel), nameof(PriorityQueue_DueNowStep)])]
     public void SetupPriorityQueue()
     {
         _signal = _countdown.Signal;
         _heapLoop = new TimerHeapLoop("bench-timer-heap");
         _heapScheduleTimers = HeapScheduleTimers;
         _heapScheduleShuffled = HeapScheduleShuffled;
+        _heapScheduleFlagged = () => HeapScheduleFlagged(s_inOrderDelays);
+        _heapScheduleShuffledFlagged = () => HeapScheduleFlagged(s_shuffledDelays);
         _heapScheduleCancel = HeapScheduleCancel;
         _heapStartSteps = HeapStartSteps;
         _heapStep = HeapStep;
@@ -249,6 +264,28 @@ public class TimerBenchmarks
             timers[i] = new Timer(s_timerSignal, _countdown, TimeSpan.FromTicks(i * SpreadTicks / N), Timeout.InfiniteTimeSpan);
         }
 
+        _countdown.Wait();
+    }
+
+    /// <summary>ScheduleFire: the baseline again, with a cancel flag per timer that the loop reads when the timer comes due.</summary>
+    [Benchmark(OperationsPerInvoke = N)]
+    [BenchmarkCategory("ScheduleFire")]
+    public void PriorityQueue_ScheduleFire_Flagged()
+    {
+        _countdown.Reset(N);
+        _heapLoop!.Post(_heapScheduleFlagged);
+        _heapLoop.Advance(SpreadTicks);
+        _countdown.Wait();
+    }
+
+    /// <summary>ScheduleFireShuffled: the shuffled baseline again, with a cancel flag per timer.</summary>
+    [Benchmark(OperationsPerInvoke = N)]
+    [BenchmarkCategory("ScheduleFireShuffled")]
+    public void PriorityQueue_ScheduleFire_Shuffled_Flagged()
+    {
+        _countdown.Reset(N);
+        _heapLoop!.Post(_heapScheduleShuffledFlagged);
+        _heapLoop.Advance(SpreadTicks);
         _countdown.Wait();
     }
 
@@ -392,6 +429,17 @@ public class TimerBenchmarks
         }
     }
 
+    /// <summary>On the heap loop: schedules timers with <paramref name="delays"/>, each with a cancel flag (none is set).</summary>
+    private void HeapScheduleFlagged(long[] delays)
+    {
+        TimerHeapLoop loop = _heapLoop!;
+        Action signal = _signal;
+        foreach (long delay in delays)
+        {
+            _ = loop.CallLaterCancellable(delay, signal);
+        }
+    }
+
     /// <summary>On the heap loop: schedules and cancels the <see cref="N"/> timers of ScheduleCancel, then peeks.</summary>
     private void HeapScheduleCancel()
     {
@@ -457,8 +505,8 @@ public class TimerBenchmarks
         return Task.CompletedTask;
     }
 
-    /// <summary>The delays of ScheduleFire (<c>i * SpreadTicks / N</c>), shuffled with a fixed seed.</summary>
-    private static long[] ShuffledDelays()
+    /// <summary>The delays of ScheduleFire: timer i after <c>i * SpreadTicks / N</c> ticks.</summary>
+    private static long[] InOrderDelays()
     {
         var delays = new long[N];
         for (int i = 0; i < N; i++)
@@ -466,6 +514,13 @@ public class TimerBenchmarks
             delays[i] = i * SpreadTicks / N;
         }
 
+        return delays;
+    }
+
+    /// <summary>The delays of ScheduleFire, shuffled with a fixed seed.</summary>
+    private static long[] ShuffledDelays()
+    {
+        long[] delays = InOrderDelays();
         new Random(20261125).Shuffle(delays);
         return delays;
     }
