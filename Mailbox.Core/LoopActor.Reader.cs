@@ -5,7 +5,7 @@ namespace Mailbox;
 
 // The reader loop: the only code that runs on the loop thread, and the only code that touches loop-owned state.
 //
-// Ownership. Everything declared in this file belongs to the loop thread: the ready queue, the timer heap, the live
+// Ownership. Everything declared in this file belongs to the loop thread: the ready queue, the timer queue, the live
 // coroutine list, the counters and the stop bookkeeping. No lock guards them; other threads reach them only by sending
 // a message (data lane, control lane, step inbox). Methods here that are also reachable from public entry points
 // (EnqueueStep, OnTimerCancelled, StartDelay) check the thread first; the rest assert it in debug builds.
@@ -30,8 +30,9 @@ namespace Mailbox;
 // writes one comes first: either the reader's re-check sees the sender's work, or the sender sees _parked set and wakes
 // it. Only the sender that swaps _parked back to 0 pays for the Set.
 //
-// Timers. The heap (TimerQueue) is the loop's own. The loop holds one provider ITimer, armed for the earliest due time
-// only before it parks; its callback just sends TimerWake. After arming, the loop reads the clock again: a
+// Timers. The timer queue (TimerQueue: a sorted run for timers set in due order, a heap for the rest) is the loop's
+// own. The loop holds one provider ITimer, armed for the earliest due time only before it parks; its callback just
+// sends TimerWake. After arming, the loop reads the clock again: a
 // FakeTimeProvider.Advance that raced with the arming would otherwise leave a due timer waiting for the next wake-up,
 // or the provider timer armed late (it counts from the provider's clock at Change), so a moved clock means re-arming.
 public sealed partial class LoopActor
@@ -469,7 +470,7 @@ public sealed partial class LoopActor
                     AddTimer((TimerHandle)message.Payload!);
                     break;
                 case ControlKind.TimerCancelled:
-                    NoteCancelledInHeap((TimerHandle)message.Payload!);
+                    NoteCancelledInQueue((TimerHandle)message.Payload!);
                     break;
                 case ControlKind.TimerWake:
                     _armedDue = long.MaxValue;

@@ -176,7 +176,7 @@ public sealed partial class LoopActor
             switch (entry.Timer)
             {
                 case TimerHandle handle:
-                    handle.InHeap = false;
+                    handle.InQueue = false;
                     if (handle.CancelForStop())
                     {
                         _cancelledTimers++;

@@ -1,7 +1,7 @@
 namespace Mailbox;
 
 // Timers, seen from both sides. From any thread, CallLater/CallAt/CallEvery only build a handle and send it on the
-// control lane (on the loop thread they go straight into the heap); "now" is the provider's time at the call. The loop
+// control lane (on the loop thread they go straight into the timer queue); "now" is the provider's time at the call. The loop
 // fires due timers at the start of each turn, in due order, FIFO for equal due times.
 public sealed partial class LoopActor
 {
@@ -87,7 +87,7 @@ public sealed partial class LoopActor
         return handle;
     }
 
-    /// <summary>Puts a handle into the heap, or cancels it at once if the stop has begun. Loop thread only.</summary>
+    /// <summary>Puts a handle into the timer queue, or cancels it at once if the stop has begun. Loop thread only.</summary>
     private void AddTimer(TimerHandle handle)
     {
         AssertOwner();
@@ -106,16 +106,16 @@ public sealed partial class LoopActor
             return;
         }
 
-        handle.InHeap = true;
+        handle.InQueue = true;
         _timers.Add(new TimerEntry(handle, 0), handle.DueTicks);
     }
 
-    /// <summary>A handle was cancelled: count it out of the heap, on the loop thread (directly, or by message).</summary>
+    /// <summary>A handle was cancelled: count it out of the timer queue, on the loop thread (directly, or by message).</summary>
     internal void OnTimerCancelled(TimerHandle handle)
     {
         if (IsOnLoopThread)
         {
-            NoteCancelledInHeap(handle);
+            NoteCancelledInQueue(handle);
         }
         else
         {
@@ -123,12 +123,12 @@ public sealed partial class LoopActor
         }
     }
 
-    private void NoteCancelledInHeap(TimerHandle handle)
+    private void NoteCancelledInQueue(TimerHandle handle)
     {
         AssertOwner();
-        if (handle.InHeap)
+        if (handle.InQueue)
         {
-            handle.InHeap = false;
+            handle.InQueue = false;
             _timers.NoteDead();
         }
     }
@@ -152,7 +152,7 @@ public sealed partial class LoopActor
             fired = true;
             if (entry.Timer is TimerHandle handle)
             {
-                handle.InHeap = false;
+                handle.InQueue = false;
                 Fire(handle, due, now);
             }
             else
@@ -196,7 +196,7 @@ public sealed partial class LoopActor
         }
 
         handle.DueTicks = next;
-        handle.InHeap = true;
+        handle.InQueue = true;
         _timers.Add(new TimerEntry(handle, 0), next);
     }
 
@@ -214,7 +214,7 @@ public sealed partial class LoopActor
             ? new DelayTimer(this, pooled: false)
             : _delayPool.TryPop(out var pooled) ? pooled : new DelayTimer(this, pooled: true);
         timer.Start(cancellationToken);
-        timer.InHeap = true;
+        timer.InQueue = true;
         _timers.Add(new TimerEntry(timer, timer.Generation), due);
         return new LoopDelayAwaitable(timer, timer.Generation);
     }

@@ -9,10 +9,10 @@ internal enum ControlKind
     /// <summary>Answer a <see cref="PendingWork"/> query; the payload is its <see cref="TaskCompletionSource{PendingWork}"/>.</summary>
     Query,
 
-    /// <summary>Put a <see cref="TimerHandle"/> set from another thread into the heap.</summary>
+    /// <summary>Put a <see cref="TimerHandle"/> set from another thread into the timer queue.</summary>
     ScheduleTimer,
 
-    /// <summary>A <see cref="TimerHandle"/> was cancelled from another thread: count it out of the heap.</summary>
+    /// <summary>A <see cref="TimerHandle"/> was cancelled from another thread: count it out of the timer queue.</summary>
     TimerCancelled,
 
     /// <summary>The provider timer fired: some timer is due.</summary>

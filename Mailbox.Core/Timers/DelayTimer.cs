@@ -5,7 +5,7 @@ namespace Mailbox;
 /// <summary>
 /// The timer behind one <see cref="LoopActor.Delay"/>. A delay without a cancellation token rents its timer from the
 /// loop's pool and returns it once awaited, so the common path allocates nothing; the generation tells a reused timer
-/// from the heap entry of its previous use. A delay with a token gets a fresh timer, because the token's callback may
+/// from the queue entry of its previous use. A delay with a token gets a fresh timer, because the token's callback may
 /// run on any thread at any time. Every field is owned by the loop thread except <see cref="_cancelRequested"/>.
 /// </summary>
 internal sealed class DelayTimer : LoopWorkItem
@@ -14,7 +14,7 @@ internal sealed class DelayTimer : LoopWorkItem
     private const int Elapsed = 1;
     private const int Cancelled = 2;
 
-    /// <summary>The loop whose heap holds the timer.</summary>
+    /// <summary>The loop whose timer queue holds the timer.</summary>
     private readonly LoopActor _loop;
 
     /// <summary>Pending, Elapsed or Cancelled for the current generation.</summary>
@@ -44,8 +44,8 @@ internal sealed class DelayTimer : LoopWorkItem
     /// <summary>Whether the timer goes back to the loop's pool once awaited.</summary>
     public bool IsPooled { get; }
 
-    /// <summary>Whether the timer is in the heap (so a cancel must be counted there).</summary>
-    public bool InHeap { get; set; }
+    /// <summary>Whether the timer is in the timer queue (so a cancel must be counted there).</summary>
+    public bool InQueue { get; set; }
 
     /// <summary>Whether the delay of <paramref name="generation"/> has neither elapsed nor been cancelled.</summary>
     public bool IsPending(int generation) => generation == Generation && _state == Pending;
@@ -68,7 +68,7 @@ internal sealed class DelayTimer : LoopWorkItem
         }
     }
 
-    /// <summary>Called by the heap when the delay is due.</summary>
+    /// <summary>Called by the loop when the delay is due.</summary>
     public void Elapse() => Complete(Elapsed);
 
     /// <summary>Called by a stop; the await then throws <see cref="OperationCanceledException"/>.</summary>
@@ -119,7 +119,7 @@ internal sealed class DelayTimer : LoopWorkItem
     {
         if (_cancelRequested && _state == Pending)
         {
-            if (InHeap)
+            if (InQueue)
             {
                 _loop.NoteTimerDead();
             }
@@ -144,7 +144,7 @@ internal sealed class DelayTimer : LoopWorkItem
         }
 
         _state = state;
-        InHeap = false;
+        InQueue = false;
         _registration.Dispose();
         _registration = default;
         var continuation = _continuation;

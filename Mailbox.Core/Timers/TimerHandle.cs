@@ -43,8 +43,8 @@ public sealed class TimerHandle
     /// <summary>The period of a <see cref="LoopActor.CallEvery"/> timer; zero for a one-shot timer.</summary>
     internal long PeriodTicks { get; }
 
-    /// <summary>Whether the entry is in the loop's heap (so a cancel must be counted there). Loop thread only.</summary>
-    internal bool InHeap { get; set; }
+    /// <summary>Whether the entry is in the loop's timer queue (so a cancel must be counted there). Loop thread only.</summary>
+    internal bool InQueue { get; set; }
 
     /// <summary>
     /// Stops the timer. True only if this call stopped a timer that had not yet fired (for <see cref="LoopActor.CallEvery"/>:

@@ -150,14 +150,14 @@ internal sealed class TimerQueue
 
     /// <summary>
     /// A dead entry leaves a store. A handle cancelled from another thread is dead before the loop has counted it
-    /// (its TimerCancelled message may still be on the way): clearing <see cref="TimerHandle.InHeap"/> tells that message
+    /// (its TimerCancelled message may still be on the way): clearing <see cref="TimerHandle.InQueue"/> tells that message
     /// there is nothing left to count.
     /// </summary>
     private void ForgetDead(TimerEntry entry, bool counted = true)
     {
-        if (entry.Timer is TimerHandle { InHeap: true } handle)
+        if (entry.Timer is TimerHandle { InQueue: true } handle)
         {
-            handle.InHeap = false;
+            handle.InQueue = false;
         }
         else if (counted)
         {

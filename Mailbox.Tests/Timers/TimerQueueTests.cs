@@ -25,7 +25,7 @@ public sealed class TimerQueueTests
         {
             // In order: at or after the previous in-order due time (ties included); out of order: anywhere before it.
             long thisDue = random.NextDouble() < outOfOrderShare ? random.NextInt64(0, due + 1) : due += random.Next(0, 3);
-            var handle = new TimerHandle(null!, s_noop, thisDue, 0) { InHeap = true };
+            var handle = new TimerHandle(null!, s_noop, thisDue, 0) { InQueue = true };
             queue.Add(new TimerEntry(handle, 0), thisDue);
             handles.Add((handle, thisDue, i));
         }
@@ -112,7 +112,7 @@ public sealed class TimerQueueTests
 
     private static TimerHandle Add(TimerQueue queue, long due)
     {
-        var handle = new TimerHandle(null!, s_noop, due, 0) { InHeap = true };
+        var handle = new TimerHandle(null!, s_noop, due, 0) { InQueue = true };
         queue.Add(new TimerEntry(handle, 0), due);
         return handle;
     }
@@ -120,9 +120,9 @@ public sealed class TimerQueueTests
     /// <summary>What the loop does when a handle is cancelled while in the queue.</summary>
     private static void CountOut(TimerQueue queue, TimerHandle handle)
     {
-        if (handle.InHeap)
+        if (handle.InQueue)
         {
-            handle.InHeap = false;
+            handle.InQueue = false;
             queue.NoteDead();
         }
     }
