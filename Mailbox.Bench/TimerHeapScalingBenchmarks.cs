@@ -17,7 +17,7 @@ namespace Mailbox.Bench;
 /// Reading memory per pending timer off the Allocated column: one pending Mailbox timer holds its
 /// <see cref="TimerHandle"/> (Allocated per operation of <see cref="Mailbox_CallLater_Cancel"/> at Pending = 1,000,000,
 /// where the heap is neither grown nor purged: the handle and nothing else) plus one heap slot, a
-/// (TimerEntry, TimerKey) pair of 32 B that is allocated only when the heap's array doubles (it never shrinks, so the
+/// (TimerEntry, TimerKey) pair of 24 B that is allocated only when the heap's array doubles (it never shrinks, so the
 /// slot shows up in Allocated only in a run that grows the heap, and then with up to 2x slack). At Pending = 1,000 the
 /// cancelled entries come to outnumber the live ones, so Mailbox purges (rebuilds) the heap during the cancels and
 /// Allocated also carries the rebuilt arrays; at 100,000 and more they never do (a purge needs more dead entries than

