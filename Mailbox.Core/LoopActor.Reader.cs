@@ -467,7 +467,7 @@ public sealed partial class LoopActor
                     ((TaskCompletionSource<PendingWork>)message.Payload!).TrySetResult(SnapshotPending());
                     break;
                 case ControlKind.ScheduleTimer:
-                    AddTimer((TimerHandle)message.Payload!);
+                    AddTimer((TimerHandle)message.Payload!, message.Ticks);
                     break;
                 case ControlKind.TimerCancelled:
                     NoteCancelledInQueue((TimerHandle)message.Payload!);

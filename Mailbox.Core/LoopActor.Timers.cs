@@ -16,7 +16,7 @@ public sealed partial class LoopActor
     {
         ArgumentNullException.ThrowIfNull(callback);
         ValidateDelay(delay, nameof(delay));
-        return Schedule(new TimerHandle(this, callback, DueAfter(delay, nameof(delay)), 0));
+        return Schedule(new TimerHandle(this, callback, 0), DueAfter(delay, nameof(delay)));
     }
 
     /// <summary>Runs <paramref name="callback"/> on the loop thread when the loop's clock reaches <paramref name="due"/>. A time in the past fires at the next turn.</summary>
@@ -28,7 +28,7 @@ public sealed partial class LoopActor
     public TimerHandle CallAt(DateTimeOffset due, Action callback)
     {
         ArgumentNullException.ThrowIfNull(callback);
-        return Schedule(new TimerHandle(this, callback, due.UtcTicks, 0));
+        return Schedule(new TimerHandle(this, callback, 0), due.UtcTicks);
     }
 
     /// <summary>
@@ -46,7 +46,7 @@ public sealed partial class LoopActor
     {
         ArgumentNullException.ThrowIfNull(callback);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(period, TimeSpan.Zero);
-        return Schedule(new TimerHandle(this, callback, DueAfter(period, nameof(period)), period.Ticks));
+        return Schedule(new TimerHandle(this, callback, period.Ticks), DueAfter(period, nameof(period)));
     }
 
     private static void ValidateDelay(TimeSpan delay, string name)
@@ -68,7 +68,7 @@ public sealed partial class LoopActor
         return now + delay.Ticks;
     }
 
-    private TimerHandle Schedule(TimerHandle handle)
+    private TimerHandle Schedule(TimerHandle handle, long dueTicks)
     {
         if (State != LoopState.Running)
         {
@@ -77,9 +77,9 @@ public sealed partial class LoopActor
 
         if (IsOnLoopThread)
         {
-            AddTimer(handle);
+            AddTimer(handle, dueTicks);
         }
-        else if (!SendControl(new ControlMessage(ControlKind.ScheduleTimer, handle)))
+        else if (!SendControl(new ControlMessage(ControlKind.ScheduleTimer, handle, dueTicks)))
         {
             throw Stopped("timer");
         }
@@ -88,7 +88,7 @@ public sealed partial class LoopActor
     }
 
     /// <summary>Puts a handle into the timer queue, or cancels it at once if the stop has begun. Loop thread only.</summary>
-    private void AddTimer(TimerHandle handle)
+    private void AddTimer(TimerHandle handle, long dueTicks)
     {
         AssertOwner();
         if (handle.IsCancelled)
@@ -107,7 +107,7 @@ public sealed partial class LoopActor
         }
 
         handle.InQueue = true;
-        _timers.Add(new TimerEntry(handle), handle.DueTicks);
+        _timers.Add(new TimerEntry(handle), dueTicks);
     }
 
     /// <summary>A handle was cancelled: count it out of the timer queue, on the loop thread (directly, or by message).</summary>
@@ -195,7 +195,6 @@ public sealed partial class LoopActor
             next = due + (((now - due) / period) + 1) * period;
         }
 
-        handle.DueTicks = next;
         handle.InQueue = true;
         _timers.Add(new TimerEntry(handle), next);
     }

@@ -25,7 +25,7 @@ public sealed class TimerQueueTests
         {
             // In order: at or after the previous in-order due time (ties included); out of order: anywhere before it.
             long thisDue = random.NextDouble() < outOfOrderShare ? random.NextInt64(0, due + 1) : due += random.Next(0, 3);
-            var handle = new TimerHandle(null!, s_noop, thisDue, 0) { InQueue = true };
+            var handle = new TimerHandle(null!, s_noop, 0) { InQueue = true };
             queue.Add(new TimerEntry(handle), thisDue);
             handles.Add((handle, thisDue, i));
         }
@@ -43,11 +43,12 @@ public sealed class TimerQueueTests
 
         Assert.Equal(count - cancelled, queue.Count);
         var expected = handles.Where(h => !h.Handle.IsCancelled).OrderBy(h => h.Due).ThenBy(h => h.Order).Select(h => h.Handle).ToList();
+        var dueOf = handles.ToDictionary(h => h.Handle, h => h.Due);
         var actual = new List<TimerHandle>(expected.Count);
         while (queue.TryDequeueDue(long.MaxValue, long.MaxValue, out var entry, out long entryDue))
         {
             var handle = (TimerHandle)entry.Timer;
-            Assert.Equal(handle.DueTicks, entryDue);
+            Assert.Equal(dueOf[handle], entryDue);
             actual.Add(handle);
         }
 
@@ -87,19 +88,26 @@ public sealed class TimerQueueTests
     public void RemoveAll_TakesWhatItSelects_KeepsTheRestInOrder_AndDropsTheDead()
     {
         var queue = new TimerQueue();
-        var handles = Enumerable.Range(0, 3_000).Select(i => Add(queue, i % 2 == 0 ? i : 3_000 - i)).ToList();
+        var dueOf = new Dictionary<TimerHandle, long>();
+        var handles = Enumerable.Range(0, 3_000).Select(i =>
+        {
+            long due = i % 2 == 0 ? i : 3_000 - i;
+            var handle = Add(queue, due);
+            dueOf[handle] = due;
+            return handle;
+        }).ToList();
         foreach (var dead in handles.Where((_, i) => i % 3 == 0))
         {
             Assert.True(dead.CancelForStop());
             CountOut(queue, dead);
         }
 
-        var removed = queue.RemoveAll(e => ((TimerHandle)e.Timer).DueTicks % 5 == 0);
+        var removed = queue.RemoveAll(e => dueOf[(TimerHandle)e.Timer] % 5 == 0);
 
         Assert.All(removed, e => Assert.False(((TimerHandle)e.Timer).IsCancelled));
-        Assert.Equal(handles.Count(h => !h.IsCancelled && h.DueTicks % 5 == 0), removed.Count);
-        var expected = handles.Select((h, i) => (h, i)).Where(x => !x.h.IsCancelled && x.h.DueTicks % 5 != 0)
-            .OrderBy(x => x.h.DueTicks).ThenBy(x => x.i).Select(x => x.h).ToList();
+        Assert.Equal(handles.Count(h => !h.IsCancelled && dueOf[h] % 5 == 0), removed.Count);
+        var expected = handles.Select((h, i) => (h, i)).Where(x => !x.h.IsCancelled && dueOf[x.h] % 5 != 0)
+            .OrderBy(x => dueOf[x.h]).ThenBy(x => x.i).Select(x => x.h).ToList();
         Assert.Equal(expected.Count, queue.Count);
         var rest = new List<TimerHandle>();
         while (queue.TryDequeueDue(long.MaxValue, long.MaxValue, out var entry, out _))
@@ -112,7 +120,7 @@ public sealed class TimerQueueTests
 
     private static TimerHandle Add(TimerQueue queue, long due)
     {
-        var handle = new TimerHandle(null!, s_noop, due, 0) { InQueue = true };
+        var handle = new TimerHandle(null!, s_noop, 0) { InQueue = true };
         queue.Add(new TimerEntry(handle), due);
         return handle;
     }
