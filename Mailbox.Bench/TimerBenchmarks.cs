@@ -29,11 +29,9 @@ namespace Mailbox.Bench;
 /// zero delay resumes at the next turn, as an app would see it).
 /// </summary>
 /// <remarks>
-/// Memory: Allocated per operation is what one scheduled timer allocates. In ScheduleFire that is Mailbox's
-/// <see cref="TimerHandle"/> alone (the heap's array grew once, in the first invocation, and is reused: a
-/// <see cref="PriorityQueue{TElement, TPriority}"/> never shrinks). In ScheduleCancel it is the handle plus Mailbox's
-/// purges: once cancelled entries outnumber live ones the heap is rebuilt into a new, right-sized queue, whose array the
-/// next invocation has to grow again. The baseline allocates nothing per plain timer and a
+/// Memory: Allocated per operation is what one scheduled timer allocates: Mailbox's <see cref="TimerHandle"/> alone, in
+/// every category (the timer queue's arrays grew in the first invocation and are reused: neither its run nor its heap
+/// ever shrinks, and a purge of cancelled entries rebuilds both in place). The baseline allocates nothing per plain timer and a
 /// <see cref="TimerHeapLoop.CancelFlag"/> per cancellable one; a real timer, its Timer, holder and queue entry.
 /// <see cref="TimerHeapScalingBenchmarks"/> spells out how to read the memory per pending timer.
 /// </remarks>
