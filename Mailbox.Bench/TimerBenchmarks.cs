@@ -225,25 +225,12 @@ public class TimerBenchmarks
     /// <summary>Baseline, ScheduleFire: the heap loop schedules <see cref="N"/> callbacks, its clock moves past the last, and it pops and runs them all.</summary>
     [Benchmark(Baseline = true, OperationsPerInvoke = N)]
     [BenchmarkCategory("ScheduleFire")]
-    public void PriorityQueue_ScheduleFire()
-    {
-        _countdown.Reset(N);
-        _heapLoop!.Post(_heapScheduleTimers);
-        _heapLoop.Advance(SpreadTicks);
-        _countdown.Wait();
-    }
+    public void PriorityQueue_ScheduleFire() => HeapScheduleAndFire(_heapScheduleTimers);
 
     /// <summary>ScheduleFire: <see cref="N"/> <see cref="LoopActor.CallLater"/> calls inside one <c>RunUntilComplete</c>, then <see cref="FakeTimeProvider.Advance"/> past the last due time.</summary>
     [Benchmark(OperationsPerInvoke = N)]
     [BenchmarkCategory("ScheduleFire")]
-    public void Mailbox_CallLater_Fire()
-    {
-        _countdown.Reset(N);
-        _loopRequests++;
-        _loop!.RunUntilComplete(_loopScheduleTimers);
-        _clock!.Advance(TimeSpan.FromTicks(SpreadTicks));
-        _countdown.Wait();
-    }
+    public void Mailbox_CallLater_Fire() => LoopScheduleAndFire(_loopScheduleTimers);
 
     /// <summary>
     /// ScheduleFire: <see cref="N"/> <c>new Timer(callback, countdown, due, Infinite)</c> with real due times over 0..10 ms,
@@ -268,47 +255,22 @@ public class TimerBenchmarks
     /// <summary>ScheduleFire: the baseline again, with a cancel flag per timer that the loop reads when the timer comes due.</summary>
     [Benchmark(OperationsPerInvoke = N)]
     [BenchmarkCategory("ScheduleFire")]
-    public void PriorityQueue_ScheduleFire_Flagged()
-    {
-        _countdown.Reset(N);
-        _heapLoop!.Post(_heapScheduleFlagged);
-        _heapLoop.Advance(SpreadTicks);
-        _countdown.Wait();
-    }
+    public void PriorityQueue_ScheduleFire_Flagged() => HeapScheduleAndFire(_heapScheduleFlagged);
 
     /// <summary>ScheduleFireShuffled: the shuffled baseline again, with a cancel flag per timer.</summary>
     [Benchmark(OperationsPerInvoke = N)]
     [BenchmarkCategory("ScheduleFireShuffled")]
-    public void PriorityQueue_ScheduleFire_Shuffled_Flagged()
-    {
-        _countdown.Reset(N);
-        _heapLoop!.Post(_heapScheduleShuffledFlagged);
-        _heapLoop.Advance(SpreadTicks);
-        _countdown.Wait();
-    }
+    public void PriorityQueue_ScheduleFire_Shuffled_Flagged() => HeapScheduleAndFire(_heapScheduleShuffledFlagged);
 
     /// <summary>Baseline, ScheduleFireShuffled: as <see cref="PriorityQueue_ScheduleFire"/>, the delays in shuffled order.</summary>
     [Benchmark(Baseline = true, OperationsPerInvoke = N)]
     [BenchmarkCategory("ScheduleFireShuffled")]
-    public void PriorityQueue_ScheduleFire_Shuffled()
-    {
-        _countdown.Reset(N);
-        _heapLoop!.Post(_heapScheduleShuffled);
-        _heapLoop.Advance(SpreadTicks);
-        _countdown.Wait();
-    }
+    public void PriorityQueue_ScheduleFire_Shuffled() => HeapScheduleAndFire(_heapScheduleShuffled);
 
     /// <summary>ScheduleFireShuffled: as <see cref="Mailbox_CallLater_Fire"/>, the delays in shuffled order.</summary>
     [Benchmark(OperationsPerInvoke = N)]
     [BenchmarkCategory("ScheduleFireShuffled")]
-    public void Mailbox_CallLater_Fire_Shuffled()
-    {
-        _countdown.Reset(N);
-        _loopRequests++;
-        _loop!.RunUntilComplete(_loopScheduleShuffled);
-        _clock!.Advance(TimeSpan.FromTicks(SpreadTicks));
-        _countdown.Wait();
-    }
+    public void Mailbox_CallLater_Fire_Shuffled() => LoopScheduleAndFire(_loopScheduleShuffled);
 
     /// <summary>Baseline, ScheduleCancel: the heap loop schedules <see cref="N"/> cancellable callbacks, sets every flag, and peeks, which drops them all.</summary>
     [Benchmark(Baseline = true, OperationsPerInvoke = N)]
@@ -404,6 +366,25 @@ public class TimerBenchmarks
 
     /// <summary>The real step timer's callback, on a pool thread.</summary>
     private void CompleteStep() => Volatile.Read(ref _step)!.SetResult();
+
+    /// <summary>One ScheduleFire invocation on the heap loop: <paramref name="schedule"/> sets the timers, the clock moves past the last, and the loop runs them all.</summary>
+    private void HeapScheduleAndFire(Action schedule)
+    {
+        _countdown.Reset(N);
+        _heapLoop!.Post(schedule);
+        _heapLoop.Advance(SpreadTicks);
+        _countdown.Wait();
+    }
+
+    /// <summary>One ScheduleFire invocation on the Mailbox loop: <paramref name="schedule"/> sets the timers inside one <c>RunUntilComplete</c>, then the fake clock moves past the last.</summary>
+    private void LoopScheduleAndFire(Func<Task> schedule)
+    {
+        _countdown.Reset(N);
+        _loopRequests++;
+        _loop!.RunUntilComplete(schedule);
+        _clock!.Advance(TimeSpan.FromTicks(SpreadTicks));
+        _countdown.Wait();
+    }
 
     /// <summary>On the heap loop: schedules the <see cref="N"/> timers of ScheduleFire.</summary>
     private void HeapScheduleTimers()
