@@ -35,9 +35,9 @@ namespace Mailbox;
 //
 // Timers. The timer queue (TimerQueue: a sorted run for timers set in due order, a heap for the rest) is the loop's
 // own. The loop holds one provider ITimer, armed for the earliest due time only before it parks; its callback just
-// sends TimerWake. After arming, the loop reads the clock again: a
-// FakeTimeProvider.Advance that raced with the arming would otherwise leave a due timer waiting for the next wake-up,
-// or the provider timer armed late (it counts from the provider's clock at Change), so a moved clock means re-arming.
+// sends TimerWake. After arming, the loop reads the clock again: a FakeTimeProvider.Advance that raced with the arming
+// would otherwise leave a due timer waiting for the next wake-up, or the provider timer armed late (it counts from the
+// provider's clock at Change), so a moved clock means re-arming.
 public sealed partial class LoopActor
 {
     /// <summary>Messages per turn when no step waits: small enough to look at control and timers often, large enough to amortise them.</summary>

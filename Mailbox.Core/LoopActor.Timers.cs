@@ -1,8 +1,8 @@
 namespace Mailbox;
 
-// Timers, seen from both sides. From any thread, CallLater/CallAt/CallEvery only build a handle and send it on the
-// control lane (on the loop thread they go straight into the timer queue); "now" is the provider's time at the call. The loop
-// fires due timers at the start of each turn, in due order, FIFO for equal due times.
+// Timers, seen from both sides. From any thread, CallLater/CallAt/CallEvery only build a handle and send it, with its
+// due time, on the control lane (on the loop thread they go straight into the timer queue); "now" is the provider's time
+// at the call. The loop fires due timers at the start of each turn, in due order, FIFO for equal due times.
 public sealed partial class LoopActor
 {
     /// <summary>Runs <paramref name="callback"/> on the loop thread once <paramref name="delay"/> has passed on the loop's clock.</summary>

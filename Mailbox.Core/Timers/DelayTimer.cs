@@ -4,9 +4,9 @@ namespace Mailbox;
 
 /// <summary>
 /// The timer behind one <see cref="LoopActor.Delay"/>. A delay without a cancellation token rents its timer from the
-/// loop's pool and returns it once awaited, so the common path allocates nothing; the generation tells a reused timer
-/// from the queue entry of its previous use. A delay with a token gets a fresh timer, because the token's callback may
-/// run on any thread at any time. Every field is owned by the loop thread except <see cref="_cancelRequested"/>.
+/// loop's pool and returns it once awaited, so the common path allocates nothing; the generation tells a reused timer's
+/// awaitable from one of its previous use, and <see cref="QueueSequence"/> its timer-queue entry from an older one. A
+/// delay with a token gets a fresh timer, because the token's callback may run on any thread at any time. Every field is owned by the loop thread except <see cref="_cancelRequested"/>.
 /// </summary>
 internal sealed class DelayTimer : LoopWorkItem
 {
