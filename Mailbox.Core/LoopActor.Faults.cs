@@ -52,8 +52,10 @@ public sealed partial class LoopActor
 
     private void OnSlowCallback(string callbackName, TimeSpan duration)
     {
-        LoopLog.SlowCallback(_logger, Name, callbackName, duration.TotalMilliseconds);
-        Publish(new SlowCallback(Name, _time.GetUtcNow(), callbackName, duration));
+        // A shared thread is shared fate: say which thread it held and how many loops waited on it.
+        int loops = _lt.LoopCount, thread = Environment.CurrentManagedThreadId;
+        LoopLog.SlowCallback(_logger, Name, callbackName, duration.TotalMilliseconds, loops, thread);
+        Publish(new SlowCallback(Name, _time.GetUtcNow(), callbackName, duration) { ThreadId = thread, LoopsOnThread = loops });
     }
 
     private void OnMailboxFull()

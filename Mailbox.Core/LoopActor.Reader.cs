@@ -177,7 +177,7 @@ public sealed partial class LoopActor
     /// <summary>The turn's work; true when work is known to be left.</summary>
     private bool RunTurnCore(int budget)
     {
-        if (_control.HasPending)
+        if (ControlPending)
         {
             ProcessControl();
             if (_exit)
@@ -235,7 +235,7 @@ public sealed partial class LoopActor
                 }
 
                 // Accepted by the gate, not yet in the channel: its sender is between the two; it lands within moments.
-                if (_control.HasPending)
+                if (ControlPending)
                 {
                     return false;
                 }
@@ -251,7 +251,7 @@ public sealed partial class LoopActor
 
             budget--;
             Invoke(in envelope);
-            if (_control.HasPending)
+            if (ControlPending)
             {
                 return !stepsWaiting || Reached();
             }
@@ -309,7 +309,7 @@ public sealed partial class LoopActor
             }
 
             count = _ready.Count;
-            if (count == 0 || budget == 0 || _control.HasPending || _timers is { Count: > 0 } || _stopRequested || _stepInbox is { IsEmpty: false } || DataWaiting())
+            if (count == 0 || budget == 0 || ControlPending || _timers is { Count: > 0 } || _stopRequested || _stepInbox is { IsEmpty: false } || DataWaiting())
             {
                 return;
             }
@@ -366,7 +366,7 @@ public sealed partial class LoopActor
 
     /// <summary>Whether any lane has work; the gate's count covers a sender that has been accepted but not yet written.</summary>
     private bool HasWork() =>
-        _control.HasPending || _ready.Count > 0 || _stepInbox is { IsEmpty: false } || DataWaiting()
+        ControlPending || _ready.Count > 0 || _stepInbox is { IsEmpty: false } || DataWaiting()
         || (!_dataAbandoned && _gate.Accepted > _executed);
 
     /// <summary>Moves the loop from Idle to Scheduled for a clock that found its timer due; false if it already is (or has finished).</summary>
@@ -432,7 +432,7 @@ public sealed partial class LoopActor
     private void ProcessControl()
     {
         AssertOwner();
-        var messages = _control.TakeAll();
+        var messages = _control!.TakeAll(); // pending, so it exists
         while (messages.TryDequeue(out var message))
         {
             switch (message.Kind)

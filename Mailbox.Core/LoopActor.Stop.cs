@@ -13,6 +13,12 @@ public sealed partial class LoopActor
     /// <summary>The stop's mode; written by the stopper before it sends Stop, read by the loop after.</summary>
     private StopMode _stopMode;
 
+    /// <summary>Completes at a stop timeout while a callback is stuck, or with <see cref="Completion"/>; only a stop with a timeout has one. Written by the stopper before it sends Stop.</summary>
+    private TaskCompletionSource<StopReport>? _stopped;
+
+    /// <summary>What every <see cref="StopAsync"/> returns; published by the first stopper.</summary>
+    private Task<StopReport>? _stopTask;
+
     /// <summary>The stop's timeout timer, if any; written by the stopper before it sends Stop.</summary>
     private ITimer? _timeoutTimer;
 
@@ -54,7 +60,7 @@ public sealed partial class LoopActor
 
         if (Interlocked.CompareExchange(ref _state, (int)LoopState.Stopping, (int)LoopState.Running) != (int)LoopState.Running)
         {
-            return _stopped.Task;
+            return StopTaskOfWinner();
         }
 
         _stopMode = mode;
@@ -64,14 +70,36 @@ public sealed partial class LoopActor
             Interlocked.Add(ref _refused, _room.FailAll(Stopped("send")));
         }
 
-        if (timeout is { } limit && limit != Timeout.InfiniteTimeSpan)
+        // Without a timeout the stop completes exactly when Completion does; only a timeout needs a task of its own.
+        bool timed = timeout is { } limit && limit != Timeout.InfiniteTimeSpan;
+        if (timed)
         {
-            _timeoutTimer = _time.CreateTimer(static s => ((LoopActor)s!).OnStopTimeoutElapsed(), this, limit, Timeout.InfiniteTimeSpan);
+            _stopped = new TaskCompletionSource<StopReport>(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        var task = _stopped?.Task ?? _completion.Task;
+        Volatile.Write(ref _stopTask, task);
+        if (timed)
+        {
+            _timeoutTimer = _time.CreateTimer(static s => ((LoopActor)s!).OnStopTimeoutElapsed(), this, timeout!.Value, Timeout.InfiniteTimeSpan);
         }
 
         bool sent = SendControl(new ControlMessage(ControlKind.Stop));
         Debug.Assert(sent, "the control lane closes only after a stop");
-        return _stopped.Task;
+        return task;
+    }
+
+    /// <summary>The first stopper's task, for a later caller: the winner of the state transition publishes it within moments.</summary>
+    private Task<StopReport> StopTaskOfWinner()
+    {
+        SpinWait wait = default;
+        Task<StopReport>? task;
+        while ((task = Volatile.Read(ref _stopTask)) is null)
+        {
+            wait.SpinOnce();
+        }
+
+        return task;
     }
 
     /// <summary>The timeout timer's callback, on the provider's thread. If a callback is running right now it may be stuck, so the stop's task completes here with what is known; the loop finishes the rest when it can.</summary>
@@ -86,7 +114,7 @@ public sealed partial class LoopActor
                 return; // the turn ended while we read: the loop is not stuck, and it will finish the stop itself
             }
 
-            _stopped.TrySetResult(new StopReport(_stopMode, executed, _gate.Accepted - executed, _live.Count, Volatile.Read(ref _cancelledTimers), TimedOut: true));
+            _stopped!.TrySetResult(new StopReport(_stopMode, executed, _gate.Accepted - executed, _live.Count, Volatile.Read(ref _cancelledTimers), TimedOut: true));
         }
     }
 
@@ -240,7 +268,7 @@ public sealed partial class LoopActor
         {
             // Close the control lane first: a timer set from another thread may still sit in it, accepted (its
             // CallLater returned) but never seen by the loop. It is cancelled and counted like every other timer.
-            foreach (var message in _control.Close())
+            foreach (var message in Control.Close())
             {
                 switch (message.Kind)
                 {
@@ -288,7 +316,7 @@ public sealed partial class LoopActor
         }
 
         LoopMetrics.Unregister(this);
-        _stopped.TrySetResult(report);
+        _stopped?.TrySetResult(report);
         _completion.TrySetResult(report);
 
         // Messages an Immediate stop discarded are still in the channel; drop them now, off the stop's critical path,

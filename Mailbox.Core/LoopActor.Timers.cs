@@ -163,7 +163,7 @@ public sealed partial class LoopActor
                 ((DelayTimer)entry.Timer).Elapse();
             }
 
-            if (_control.HasPending)
+            if (ControlPending)
             {
                 break;
             }

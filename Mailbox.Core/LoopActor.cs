@@ -22,6 +22,9 @@ public sealed partial class LoopActor : IAsyncDisposable
     [ThreadStatic]
     private static LoopActor? t_current;
 
+    /// <summary>The settings of a loop spawned without any: one shared instance (an immutable record).</summary>
+    private static readonly LoopOptions s_defaultOptions = new();
+
     /// <summary>The settings the loop was spawned with.</summary>
     private readonly LoopOptions _options;
 
@@ -43,8 +46,8 @@ public sealed partial class LoopActor : IAsyncDisposable
     /// <summary>Free places in a bounded mailbox and the senders waiting for one; null when unbounded.</summary>
     private readonly BoundedRoom? _room;
 
-    /// <summary>Stop, query, timer set/cancel from other threads, wake-ups.</summary>
-    private readonly ControlLane _control = new();
+    /// <summary>Stop, query, timer set/cancel from other threads, mailbox-full notices; created with the first (most loops of a group never get one until their stop).</summary>
+    private ControlLane? _control;
 
 
     /// <summary><c>RunAsync</c> requests accepted and not yet started.</summary>
@@ -65,8 +68,6 @@ public sealed partial class LoopActor : IAsyncDisposable
     /// <summary>Completes (after the reader thread has exited) with the final report.</summary>
     private readonly TaskCompletionSource<StopReport> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>Completes with the stop's report: at the thread's exit, or at a stop timeout while a callback is stuck.</summary>
-    private readonly TaskCompletionSource<StopReport> _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     // ---- Shared state: Interlocked / Volatile only. ----
 
@@ -106,12 +107,19 @@ public sealed partial class LoopActor : IAsyncDisposable
         Name = name;
         _options = options;
         _time = options.TimeProvider;
-        _channel = Channel.CreateUnbounded<Envelope>(new UnboundedChannelOptions
-        {
-            SingleReader = true,
-            SingleWriter = false,
-            AllowSynchronousContinuations = false,
-        });
+        _channel = group is null
+            ? Channel.CreateUnbounded<Envelope>(new UnboundedChannelOptions
+            {
+                SingleReader = true,
+                SingleWriter = false,
+                AllowSynchronousContinuations = false,
+            })
+            : Channel.CreateBounded<Envelope>(new BoundedChannelOptions(int.MaxValue)
+            {
+                SingleReader = true,
+                SingleWriter = false,
+                AllowSynchronousContinuations = false,
+            });
         _writer = _channel.Writer;
         _reader = _channel.Reader;
         if (options.MailboxCapacity is int capacity)
@@ -188,7 +196,7 @@ public sealed partial class LoopActor : IAsyncDisposable
     internal static LoopOptions ValidateSpawn(string name, LoopOptions? options)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        options ??= new LoopOptions();
+        options ??= s_defaultOptions;
         ArgumentNullException.ThrowIfNull(options.TimeProvider, nameof(options) + "." + nameof(LoopOptions.TimeProvider));
         if (options.MailboxCapacity is int capacity)
         {
@@ -513,7 +521,7 @@ public sealed partial class LoopActor : IAsyncDisposable
     /// <summary>Sends a control message and schedules the loop; false once the loop is done.</summary>
     private bool SendControl(ControlMessage message)
     {
-        if (!_control.TrySend(message))
+        if (!Control.TrySend(message))
         {
             return false;
         }
@@ -521,6 +529,12 @@ public sealed partial class LoopActor : IAsyncDisposable
         ScheduleSelf(urgent: true);
         return true;
     }
+
+    /// <summary>The control lane, created on first use by whichever thread needs it.</summary>
+    private ControlLane Control => _control ?? Interlocked.CompareExchange(ref _control, new ControlLane(), null) ?? _control;
+
+    /// <summary>Whether a control message waits (one volatile read once the lane exists).</summary>
+    private bool ControlPending => _control is { } control && control.HasPending;
 
     /// <summary>After a send has published its work with a fence: queue the loop on its thread if it was idle.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

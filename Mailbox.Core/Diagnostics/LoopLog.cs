@@ -33,8 +33,8 @@ internal static partial class LoopLog
     [LoggerMessage(EventId = 14, Level = LogLevel.Error, Message = "Loop {LoopName}: coroutine {CoroutineName} faulted and nobody observed its task")]
     public static partial void UnobservedCoroutineFault(ILogger logger, Exception exception, string loopName, string coroutineName);
 
-    [LoggerMessage(EventId = 20, Level = LogLevel.Warning, Message = "Loop {LoopName}: {CallbackName} ran {DurationMs} ms, over the slow-callback threshold")]
-    public static partial void SlowCallback(ILogger logger, string loopName, string callbackName, double durationMs);
+    [LoggerMessage(EventId = 20, Level = LogLevel.Warning, Message = "Loop {LoopName}: {CallbackName} ran {DurationMs} ms, over the slow-callback threshold, holding up {LoopsOnThread} loop(s) on thread {ThreadId}")]
+    public static partial void SlowCallback(ILogger logger, string loopName, string callbackName, double durationMs, int loopsOnThread, int threadId);
 
     [LoggerMessage(EventId = 30, Level = LogLevel.Warning, Message = "Loop {LoopName}: mailbox full ({Capacity} messages)")]
     public static partial void MailboxFull(ILogger logger, string loopName, int capacity);

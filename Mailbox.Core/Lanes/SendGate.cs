@@ -22,8 +22,11 @@ internal sealed class SendGate
     /// <summary>The bit <see cref="Close"/> sets in every stripe; below it, a stripe counts entries.</summary>
     private const long ClosedBit = 1L << 62;
 
-    /// <summary>Per-thread-hash entry counters; written by senders (Interlocked), read by the reader and the closer.</summary>
-    private readonly Stripe[] _stripes;
+    /// <summary>Per-thread-hash entry counters; written by senders (Interlocked), read by the reader and the closer. Null for a single-stripe gate, which counts in <see cref="_single"/>.</summary>
+    private readonly Stripe[]? _stripes;
+
+    /// <summary>The one counter of a single-stripe gate (a grouped loop's): no array, no padding.</summary>
+    private long _single;
 
     /// <summary>Length of <see cref="_stripes"/> minus one (the length is a power of two).</summary>
     private readonly int _mask;
@@ -37,7 +40,7 @@ internal sealed class SendGate
     /// <param name="stripes">A power of two: <see cref="DedicatedStripes"/>, or 1 for a grouped loop (one of many on a thread, where a kilobyte of stripes per loop would cost more than contention saves).</param>
     public SendGate(int stripes)
     {
-        _stripes = new Stripe[stripes];
+        _stripes = stripes == 1 ? null : new Stripe[stripes];
         _mask = stripes - 1;
     }
 
@@ -46,7 +49,7 @@ internal sealed class SendGate
 
     /// <summary>Tries to enter; true means the send is accepted and the caller must now write it to the lane.</summary>
     public bool TryEnter() =>
-        (Interlocked.Increment(ref _stripes[Environment.CurrentManagedThreadId & _mask].Count) & ClosedBit) == 0;
+        (Interlocked.Increment(ref _stripes is { } stripes ? ref stripes[Environment.CurrentManagedThreadId & _mask].Count : ref _single) & ClosedBit) == 0;
 
     /// <summary>Accepted sends so far (once closed: the exact final total). Any thread; O(stripes).</summary>
     public long Accepted
@@ -59,7 +62,7 @@ internal sealed class SendGate
                 return closed;
             }
 
-            long sum = 0;
+            long sum = Volatile.Read(ref _single) & ~ClosedBit;
             foreach (ref var stripe in _stripes.AsSpan())
             {
                 sum += Volatile.Read(ref stripe.Count) & ~ClosedBit;
@@ -77,7 +80,7 @@ internal sealed class SendGate
             return false;
         }
 
-        long total = 0;
+        long total = Interlocked.Or(ref _single, ClosedBit) & ~ClosedBit;
         foreach (ref var stripe in _stripes.AsSpan())
         {
             total += Interlocked.Or(ref stripe.Count, ClosedBit) & ~ClosedBit;
