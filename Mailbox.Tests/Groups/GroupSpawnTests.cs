@@ -9,7 +9,7 @@ public sealed class GroupSpawnTests(ITestOutputHelper output) : GroupTestKit(out
     [Fact]
     public async Task Spawn_AfterTheGroupsStopBegan_ThrowsLoopStopped()
     {
-        var group = CreateGroup(threads: 1);
+        await using var group = CreateGroup(threads: 1);
         var held = group.Spawn("held");
         using var gate = new Gate();
         held.Post(gate.Hold);

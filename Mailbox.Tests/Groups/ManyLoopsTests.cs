@@ -30,7 +30,7 @@ public sealed class ManyLoopsTests(ITestOutputHelper output) : GroupTestKit(outp
     private async Task SpawnUseAndStopAsync(int count)
     {
         var watch = Stopwatch.StartNew();
-        var group = CreateGroup(threads: 2);
+        await using var group = CreateGroup(threads: 2);
         var loops = new LoopActor[count];
         for (int i = 0; i < count; i++)
         {
