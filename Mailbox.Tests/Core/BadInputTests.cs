@@ -3,7 +3,7 @@ using Xunit.Abstractions;
 
 namespace Mailbox.Tests.Core;
 
-public sealed class BadInputTests(ITestOutputHelper output) : LoopTestKit(output)
+public abstract class BadInputTests(ITestOutputHelper output) : LoopTestKit(output)
 {
     [Fact]
     public async Task NullDelegates_ThrowArgumentNullAndLoseNothing()
@@ -34,11 +34,11 @@ public sealed class BadInputTests(ITestOutputHelper output) : LoopTestKit(output
     [Fact]
     public void Spawn_BadNameOrOptions_Throws()
     {
-        Assert.Throws<ArgumentNullException>(() => LoopActor.Spawn(null!));
-        Assert.Throws<ArgumentException>(() => LoopActor.Spawn(""));
-        Assert.Throws<ArgumentOutOfRangeException>(() => LoopActor.Spawn("x", new LoopOptions { MailboxCapacity = 0 }));
-        Assert.Throws<ArgumentOutOfRangeException>(() => LoopActor.Spawn("x", new LoopOptions { MailboxCapacity = -1 }));
-        Assert.Throws<ArgumentOutOfRangeException>(() => LoopActor.Spawn("x", new LoopOptions { SlowCallbackThreshold = TimeSpan.Zero }));
+        Assert.Throws<ArgumentNullException>(() => SpawnLoop(null!));
+        Assert.Throws<ArgumentException>(() => SpawnLoop(""));
+        Assert.Throws<ArgumentOutOfRangeException>(() => SpawnLoop("x", new LoopOptions { MailboxCapacity = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => SpawnLoop("x", new LoopOptions { MailboxCapacity = -1 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => SpawnLoop("x", new LoopOptions { SlowCallbackThreshold = TimeSpan.Zero }));
     }
 
     [Fact]
@@ -89,4 +89,13 @@ public sealed class BadInputTests(ITestOutputHelper output) : LoopTestKit(output
         Assert.Throws<WrongThreadException>(() => LoopActor.Delay(TimeSpan.Zero));
         Assert.Equal(1, await loop.RunAsync(() => Task.FromResult(1)));
     }
+}
+
+/// <summary><see cref="BadInputTests"/> on dedicated loops (<see cref="LoopActor.Spawn"/>).</summary>
+public sealed class BadInputTests_Dedicated(ITestOutputHelper output) : BadInputTests(output);
+
+/// <summary><see cref="BadInputTests"/> on loops of a <see cref="LoopGroup"/>.</summary>
+public sealed class BadInputTests_Grouped(ITestOutputHelper output) : BadInputTests(output)
+{
+    protected override LoopKind Kind => LoopKind.Grouped;
 }

@@ -3,7 +3,7 @@ using Xunit.Abstractions;
 
 namespace Mailbox.Tests.Core;
 
-public sealed class CoroutineTests(ITestOutputHelper output) : LoopTestKit(output)
+public abstract class CoroutineTests(ITestOutputHelper output) : LoopTestKit(output)
 {
     [Fact]
     public async Task RunAsync_EveryAwait_ResumesOnTheLoopThread()
@@ -181,4 +181,13 @@ public sealed class CoroutineTests(ITestOutputHelper output) : LoopTestKit(outpu
         int ranOn = await Task.Factory.StartNew(() => Environment.CurrentManagedThreadId, CancellationToken.None, TaskCreationOptions.None, loop.Scheduler);
         Assert.Equal(loopThread, ranOn);
     }
+}
+
+/// <summary><see cref="CoroutineTests"/> on dedicated loops (<see cref="LoopActor.Spawn"/>).</summary>
+public sealed class CoroutineTests_Dedicated(ITestOutputHelper output) : CoroutineTests(output);
+
+/// <summary><see cref="CoroutineTests"/> on loops of a <see cref="LoopGroup"/>.</summary>
+public sealed class CoroutineTests_Grouped(ITestOutputHelper output) : CoroutineTests(output)
+{
+    protected override LoopKind Kind => LoopKind.Grouped;
 }

@@ -3,7 +3,7 @@ using Xunit.Abstractions;
 
 namespace Mailbox.Tests.Core;
 
-public sealed class FaultTests(ITestOutputHelper output) : LoopTestKit(output)
+public abstract class FaultTests(ITestOutputHelper output) : LoopTestKit(output)
 {
     [Fact]
     public async Task Post_CallbackThrows_LoopSurvivesAndRunsTheNextMessage()
@@ -72,4 +72,13 @@ public sealed class FaultTests(ITestOutputHelper output) : LoopTestKit(output)
         await Assert.ThrowsAsync<FormatException>(() => loop.RunAsync(() => throw new FormatException()));
         await probe.ExpectNoMsgAsync(Quiet);
     }
+}
+
+/// <summary><see cref="FaultTests"/> on dedicated loops (<see cref="LoopActor.Spawn"/>).</summary>
+public sealed class FaultTests_Dedicated(ITestOutputHelper output) : FaultTests(output);
+
+/// <summary><see cref="FaultTests"/> on loops of a <see cref="LoopGroup"/>.</summary>
+public sealed class FaultTests_Grouped(ITestOutputHelper output) : FaultTests(output)
+{
+    protected override LoopKind Kind => LoopKind.Grouped;
 }

@@ -8,7 +8,7 @@ namespace Mailbox.Tests.Core;
 /// warm-up round (so the channel's segments have already grown): reference-type and small unmanaged value-type state
 /// cost nothing; a large or reference-holding struct is boxed with its callback, once per post.
 /// </summary>
-public sealed class PostAllocationTests(ITestOutputHelper output) : LoopTestKit(output)
+public abstract class PostAllocationTests(ITestOutputHelper output) : LoopTestKit(output)
 {
     private const int Posts = 10_000;
 
@@ -57,4 +57,13 @@ public sealed class PostAllocationTests(ITestOutputHelper output) : LoopTestKit(
 
         return allocated / Posts;
     }
+}
+
+/// <summary><see cref="PostAllocationTests"/> on dedicated loops (<see cref="LoopActor.Spawn"/>).</summary>
+public sealed class PostAllocationTests_Dedicated(ITestOutputHelper output) : PostAllocationTests(output);
+
+/// <summary><see cref="PostAllocationTests"/> on loops of a <see cref="LoopGroup"/>.</summary>
+public sealed class PostAllocationTests_Grouped(ITestOutputHelper output) : PostAllocationTests(output)
+{
+    protected override LoopKind Kind => LoopKind.Grouped;
 }

@@ -3,7 +3,7 @@ using Xunit.Abstractions;
 
 namespace Mailbox.Tests.Core;
 
-public sealed class PostTests(ITestOutputHelper output) : LoopTestKit(output)
+public abstract class PostTests(ITestOutputHelper output) : LoopTestKit(output)
 {
     [Fact]
     [Trait("Category", "Stress")]
@@ -82,6 +82,16 @@ public sealed class PostTests(ITestOutputHelper output) : LoopTestKit(output)
         await probe.ExpectMsgAsync("ran", Patience);
     }
 
+    private static class PostOfTStateProbe
+    {
+        public static ulong Last;
+    }
+}
+
+/// <summary><see cref="PostTests"/> on dedicated loops (<see cref="LoopActor.Spawn"/>).</summary>
+public sealed class PostTests_Dedicated(ITestOutputHelper output) : PostTests(output)
+{
+    /// <summary>Dedicated only: its point is the loop's own thread, which a grouped loop does not have.</summary>
     [Fact]
     public async Task Spawn_Thread_IsNamedAfterTheLoopAndIsBackground()
     {
@@ -91,9 +101,20 @@ public sealed class PostTests(ITestOutputHelper output) : LoopTestKit(output)
         Assert.True(background);
         Assert.Equal("orders", loop.Name);
     }
+}
 
-    private static class PostOfTStateProbe
+/// <summary><see cref="PostTests"/> on loops of a <see cref="LoopGroup"/>.</summary>
+public sealed class PostTests_Grouped(ITestOutputHelper output) : PostTests(output)
+{
+    protected override LoopKind Kind => LoopKind.Grouped;
+
+    /// <summary>The grouped reading of the dedicated leaf's thread test: the thread is the group's (background by default), the name is the loop's.</summary>
+    [Fact]
+    public async Task Spawn_GroupThread_IsBackgroundAndTheLoopKeepsItsName()
     {
-        public static ulong Last;
+        await using var loop = Spawn(name: "orders");
+        bool background = await loop.RunAsync(() => Task.FromResult(Thread.CurrentThread.IsBackground));
+        Assert.True(background);
+        Assert.Equal("orders", loop.Name);
     }
 }

@@ -3,7 +3,7 @@ using Xunit.Abstractions;
 
 namespace Mailbox.Tests.Core;
 
-public sealed class QueryTests(ITestOutputHelper output) : LoopTestKit(output)
+public abstract class QueryTests(ITestOutputHelper output) : LoopTestKit(output)
 {
     [Fact]
     public async Task QueryPendingAsync_BusyLoop_OvertakesQueuedMessagesWithAnExactSnapshot()
@@ -55,4 +55,13 @@ public sealed class QueryTests(ITestOutputHelper output) : LoopTestKit(output)
         await Within(coroutine);
         Assert.Equal(0, (await loop.QueryPendingAsync()).LiveCoroutines);
     }
+}
+
+/// <summary><see cref="QueryTests"/> on dedicated loops (<see cref="LoopActor.Spawn"/>).</summary>
+public sealed class QueryTests_Dedicated(ITestOutputHelper output) : QueryTests(output);
+
+/// <summary><see cref="QueryTests"/> on loops of a <see cref="LoopGroup"/>.</summary>
+public sealed class QueryTests_Grouped(ITestOutputHelper output) : QueryTests(output)
+{
+    protected override LoopKind Kind => LoopKind.Grouped;
 }

@@ -3,7 +3,7 @@ using Xunit.Abstractions;
 
 namespace Mailbox.Tests.Core;
 
-public sealed class RunUntilCompleteTests(ITestOutputHelper output) : LoopTestKit(output)
+public abstract class RunUntilCompleteTests(ITestOutputHelper output) : LoopTestKit(output)
 {
     [Fact]
     [Trait("Category", "Stress")]
@@ -88,7 +88,7 @@ public sealed class RunUntilCompleteTests(ITestOutputHelper output) : LoopTestKi
     public async Task RunUntilComplete_FromAnotherLoopsThread_BlocksThatLoopAndReturns()
     {
         await using var first = Spawn(name: "first");
-        await using var second = Spawn(name: "second");
+        await using var second = await SpawnOnAnotherThreadAsync(first, name: "second"); // grouped: a loop of the other thread
         int got = await first.RunAsync(() => Task.FromResult(second.RunUntilComplete(() => Task.FromResult(42))));
         Assert.Equal(42, got);
     }
@@ -101,4 +101,13 @@ public sealed class RunUntilCompleteTests(ITestOutputHelper output) : LoopTestKi
         Assert.Throws<LoopStoppedException>(() => loop.RunUntilComplete(() => Task.CompletedTask));
         Assert.Throws<LoopStoppedException>(() => loop.RunUntilComplete(() => Task.FromResult(1)));
     }
+}
+
+/// <summary><see cref="RunUntilCompleteTests"/> on dedicated loops (<see cref="LoopActor.Spawn"/>).</summary>
+public sealed class RunUntilCompleteTests_Dedicated(ITestOutputHelper output) : RunUntilCompleteTests(output);
+
+/// <summary><see cref="RunUntilCompleteTests"/> on loops of a <see cref="LoopGroup"/>.</summary>
+public sealed class RunUntilCompleteTests_Grouped(ITestOutputHelper output) : RunUntilCompleteTests(output)
+{
+    protected override LoopKind Kind => LoopKind.Grouped;
 }

@@ -7,7 +7,7 @@ namespace Mailbox.Tests.Reliability;
 /// Every public method of <see cref="LoopActor"/> against each kind of bad input: null, out of range, wrong thread,
 /// after stop. Each case runs between two good messages and checks that both ran: bad input never costs accepted work.
 /// </summary>
-public sealed class BadInputTableTests(ITestOutputHelper output) : LoopTestKit(output)
+public abstract class BadInputTableTests(ITestOutputHelper output) : LoopTestKit(output)
 {
     private static readonly Action Noop = () => { };
 
@@ -176,4 +176,13 @@ public sealed class BadInputTableTests(ITestOutputHelper output) : LoopTestKit(o
             default: throw new ArgumentOutOfRangeException(nameof(call), call, "unknown case");
         }
     }
+}
+
+/// <summary><see cref="BadInputTableTests"/> on dedicated loops (<see cref="LoopActor.Spawn"/>).</summary>
+public sealed class BadInputTableTests_Dedicated(ITestOutputHelper output) : BadInputTableTests(output);
+
+/// <summary><see cref="BadInputTableTests"/> on loops of a <see cref="LoopGroup"/>.</summary>
+public sealed class BadInputTableTests_Grouped(ITestOutputHelper output) : BadInputTableTests(output)
+{
+    protected override LoopKind Kind => LoopKind.Grouped;
 }

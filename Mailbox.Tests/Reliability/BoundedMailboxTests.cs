@@ -3,7 +3,7 @@ using Xunit.Abstractions;
 
 namespace Mailbox.Tests.Reliability;
 
-public sealed class BoundedMailboxTests(ITestOutputHelper output) : LoopTestKit(output)
+public abstract class BoundedMailboxTests(ITestOutputHelper output) : LoopTestKit(output)
 {
     private const int Capacity = 4;
 
@@ -158,4 +158,13 @@ public sealed class BoundedMailboxTests(ITestOutputHelper output) : LoopTestKit(
         gate.Open();
         Assert.Equal(9, await Within(coroutine));
     }
+}
+
+/// <summary><see cref="BoundedMailboxTests"/> on dedicated loops (<see cref="LoopActor.Spawn"/>).</summary>
+public sealed class BoundedMailboxTests_Dedicated(ITestOutputHelper output) : BoundedMailboxTests(output);
+
+/// <summary><see cref="BoundedMailboxTests"/> on loops of a <see cref="LoopGroup"/>.</summary>
+public sealed class BoundedMailboxTests_Grouped(ITestOutputHelper output) : BoundedMailboxTests(output)
+{
+    protected override LoopKind Kind => LoopKind.Grouped;
 }

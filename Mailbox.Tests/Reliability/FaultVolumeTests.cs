@@ -3,7 +3,7 @@ using Xunit.Abstractions;
 
 namespace Mailbox.Tests.Reliability;
 
-public sealed class FaultVolumeTests(ITestOutputHelper output) : LoopTestKit(output)
+public abstract class FaultVolumeTests(ITestOutputHelper output) : LoopTestKit(output)
 {
     [Fact]
     [Trait("Category", "Stress")]
@@ -59,4 +59,13 @@ public sealed class FaultVolumeTests(ITestOutputHelper output) : LoopTestKit(out
             }
         }
     }
+}
+
+/// <summary><see cref="FaultVolumeTests"/> on dedicated loops (<see cref="LoopActor.Spawn"/>).</summary>
+public sealed class FaultVolumeTests_Dedicated(ITestOutputHelper output) : FaultVolumeTests(output);
+
+/// <summary><see cref="FaultVolumeTests"/> on loops of a <see cref="LoopGroup"/>.</summary>
+public sealed class FaultVolumeTests_Grouped(ITestOutputHelper output) : FaultVolumeTests(output)
+{
+    protected override LoopKind Kind => LoopKind.Grouped;
 }

@@ -4,7 +4,7 @@ using Xunit.Abstractions;
 namespace Mailbox.Tests.Reliability;
 
 /// <summary>The loop's events, forwarded to a TestProbe by <see cref="ProbeObserver"/>, asserted in order.</summary>
-public sealed class ObserverProbeTests(ITestOutputHelper output) : LoopTestKit(output)
+public abstract class ObserverProbeTests(ITestOutputHelper output) : LoopTestKit(output)
 {
     [Fact]
     public async Task Observer_FaultingCallback_DeliversCallbackFaultedWithTheLoopNameAndTheException()
@@ -45,4 +45,13 @@ public sealed class ObserverProbeTests(ITestOutputHelper output) : LoopTestKit(o
     }
 
     private static void FaultyCallback() => throw new FormatException("bad");
+}
+
+/// <summary><see cref="ObserverProbeTests"/> on dedicated loops (<see cref="LoopActor.Spawn"/>).</summary>
+public sealed class ObserverProbeTests_Dedicated(ITestOutputHelper output) : ObserverProbeTests(output);
+
+/// <summary><see cref="ObserverProbeTests"/> on loops of a <see cref="LoopGroup"/>.</summary>
+public sealed class ObserverProbeTests_Grouped(ITestOutputHelper output) : ObserverProbeTests(output)
+{
+    protected override LoopKind Kind => LoopKind.Grouped;
 }

@@ -4,7 +4,7 @@ using Xunit.Abstractions;
 
 namespace Mailbox.Tests.Reliability;
 
-public sealed class SlowAndStalledTests(ITestOutputHelper output) : LoopTestKit(output)
+public abstract class SlowAndStalledTests(ITestOutputHelper output) : LoopTestKit(output)
 {
     [Fact]
     public async Task SlowCallback_OverTheThreshold_IsReportedExactlyOnceWithItsName()
@@ -85,4 +85,13 @@ public sealed class SlowAndStalledTests(ITestOutputHelper output) : LoopTestKit(
             Thread.SpinWait(100);
         }
     }
+}
+
+/// <summary><see cref="SlowAndStalledTests"/> on dedicated loops (<see cref="LoopActor.Spawn"/>).</summary>
+public sealed class SlowAndStalledTests_Dedicated(ITestOutputHelper output) : SlowAndStalledTests(output);
+
+/// <summary><see cref="SlowAndStalledTests"/> on loops of a <see cref="LoopGroup"/>.</summary>
+public sealed class SlowAndStalledTests_Grouped(ITestOutputHelper output) : SlowAndStalledTests(output)
+{
+    protected override LoopKind Kind => LoopKind.Grouped;
 }

@@ -4,7 +4,7 @@ using Xunit.Abstractions;
 
 namespace Mailbox.Tests.Reliability;
 
-public sealed class StopRaceStressTests(ITestOutputHelper output) : LoopTestKit(output)
+public abstract class StopRaceStressTests(ITestOutputHelper output) : LoopTestKit(output)
 {
     private const int MaxRounds = 1_000;
     private const int Producers = 4;
@@ -35,9 +35,9 @@ public sealed class StopRaceStressTests(ITestOutputHelper output) : LoopTestKit(
         Assert.True(rounds >= 100, $"only {rounds} rounds ran within the budget");
     }
 
-    private static async Task<RoundOutcome> RunRound(int seed, StopMode mode)
+    private async Task<RoundOutcome> RunRound(int seed, StopMode mode)
     {
-        var loop = LoopActor.Spawn("stress");
+        var loop = Spawn(name: "stress");
         long postsRan = 0, coroutinesRan = 0; // loop-owned
         var sent = new long[Producers];
         var refused = new long[Producers];
@@ -123,4 +123,13 @@ public sealed class StopRaceStressTests(ITestOutputHelper output) : LoopTestKit(
     }
 
     private sealed record RoundOutcome(long Sent, long Executed, long Refused, long Discarded, int Timers);
+}
+
+/// <summary><see cref="StopRaceStressTests"/> on dedicated loops (<see cref="LoopActor.Spawn"/>).</summary>
+public sealed class StopRaceStressTests_Dedicated(ITestOutputHelper output) : StopRaceStressTests(output);
+
+/// <summary><see cref="StopRaceStressTests"/> on loops of a <see cref="LoopGroup"/>.</summary>
+public sealed class StopRaceStressTests_Grouped(ITestOutputHelper output) : StopRaceStressTests(output)
+{
+    protected override LoopKind Kind => LoopKind.Grouped;
 }

@@ -4,7 +4,7 @@ using Xunit.Abstractions;
 
 namespace Mailbox.Tests.Reliability;
 
-public sealed class UnobservedFaultTests(ITestOutputHelper output) : LoopTestKit(output)
+public abstract class UnobservedFaultTests(ITestOutputHelper output) : LoopTestKit(output)
 {
     [Fact]
     public async Task RunAsync_FaultedTaskCollectedUnobserved_IsReportedToTheLoopsObserver()
@@ -49,4 +49,13 @@ public sealed class UnobservedFaultTests(ITestOutputHelper output) : LoopTestKit
         await LoopActor.Yield();
         throw new FormatException("never awaited");
     });
+}
+
+/// <summary><see cref="UnobservedFaultTests"/> on dedicated loops (<see cref="LoopActor.Spawn"/>).</summary>
+public sealed class UnobservedFaultTests_Dedicated(ITestOutputHelper output) : UnobservedFaultTests(output);
+
+/// <summary><see cref="UnobservedFaultTests"/> on loops of a <see cref="LoopGroup"/>.</summary>
+public sealed class UnobservedFaultTests_Grouped(ITestOutputHelper output) : UnobservedFaultTests(output)
+{
+    protected override LoopKind Kind => LoopKind.Grouped;
 }

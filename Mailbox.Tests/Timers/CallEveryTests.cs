@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 namespace Mailbox.Tests.Timers;
 
 /// <summary><see cref="LoopActor.CallEvery"/>: fires at every period without drift, skips missed slots, and stops on <see cref="TimerHandle.Cancel"/>.</summary>
-public sealed class CallEveryTests(ITestOutputHelper output) : LoopTestKit(output)
+public abstract class CallEveryTests(ITestOutputHelper output) : LoopTestKit(output)
 {
     private static readonly TimeSpan Period = TimeSpan.FromSeconds(1);
 
@@ -151,4 +151,13 @@ public sealed class CallEveryTests(ITestOutputHelper output) : LoopTestKit(outpu
             async () => Assert.Equal(expected, (await loop.QueryPendingAsync()).NextTimerDue),
             Patience,
             TimeSpan.FromMilliseconds(5));
+}
+
+/// <summary><see cref="CallEveryTests"/> on dedicated loops (<see cref="LoopActor.Spawn"/>).</summary>
+public sealed class CallEveryTests_Dedicated(ITestOutputHelper output) : CallEveryTests(output);
+
+/// <summary><see cref="CallEveryTests"/> on loops of a <see cref="LoopGroup"/>.</summary>
+public sealed class CallEveryTests_Grouped(ITestOutputHelper output) : CallEveryTests(output)
+{
+    protected override LoopKind Kind => LoopKind.Grouped;
 }

@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace Mailbox.Tests.Timers;
 
 /// <summary><see cref="LoopActor.Delay"/> inside coroutines: resumes on the loop thread, on the loop's clock, in due order; cancellable from any thread.</summary>
-public sealed class DelayTests(ITestOutputHelper output) : LoopTestKit(output)
+public abstract class DelayTests(ITestOutputHelper output) : LoopTestKit(output)
 {
     private static readonly TimeSpan OneSecond = TimeSpan.FromSeconds(1);
 
@@ -148,4 +148,13 @@ public sealed class DelayTests(ITestOutputHelper output) : LoopTestKit(output)
         await waiting;
         probe.Tell(($"{name} done", Environment.CurrentManagedThreadId));
     }
+}
+
+/// <summary><see cref="DelayTests"/> on dedicated loops (<see cref="LoopActor.Spawn"/>).</summary>
+public sealed class DelayTests_Dedicated(ITestOutputHelper output) : DelayTests(output);
+
+/// <summary><see cref="DelayTests"/> on loops of a <see cref="LoopGroup"/>.</summary>
+public sealed class DelayTests_Grouped(ITestOutputHelper output) : DelayTests(output)
+{
+    protected override LoopKind Kind => LoopKind.Grouped;
 }

@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 namespace Mailbox.Tests.Timers;
 
 /// <summary>The one timer test on <see cref="TimeProvider.System"/>: the default clock really drives the timers.</summary>
-public sealed class RealClockTimerTests(ITestOutputHelper output) : LoopTestKit(output)
+public abstract class RealClockTimerTests(ITestOutputHelper output) : LoopTestKit(output)
 {
     private static readonly TimeSpan Requested = TimeSpan.FromMilliseconds(50);
 
@@ -25,4 +25,13 @@ public sealed class RealClockTimerTests(ITestOutputHelper output) : LoopTestKit(
         Assert.True(elapsed >= Requested, $"fired after {elapsed.TotalMilliseconds:F3} ms, before the {Requested.TotalMilliseconds} ms asked");
         Assert.True(elapsed < LateBound);
     }
+}
+
+/// <summary><see cref="RealClockTimerTests"/> on dedicated loops (<see cref="LoopActor.Spawn"/>).</summary>
+public sealed class RealClockTimerTests_Dedicated(ITestOutputHelper output) : RealClockTimerTests(output);
+
+/// <summary><see cref="RealClockTimerTests"/> on loops of a <see cref="LoopGroup"/>.</summary>
+public sealed class RealClockTimerTests_Grouped(ITestOutputHelper output) : RealClockTimerTests(output)
+{
+    protected override LoopKind Kind => LoopKind.Grouped;
 }

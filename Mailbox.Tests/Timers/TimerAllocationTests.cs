@@ -9,7 +9,7 @@ namespace Mailbox.Tests.Timers;
 /// after warm-up rounds (so the timer queue's array has grown): the <see cref="TimerHandle"/> the call returns, and
 /// nothing else; a zero <see cref="LoopActor.Delay"/> without a token, nothing at all.
 /// </summary>
-public sealed class TimerAllocationTests(ITestOutputHelper output) : LoopTestKit(output)
+public abstract class TimerAllocationTests(ITestOutputHelper output) : LoopTestKit(output)
 {
     private const int Timers = 10_000;
 
@@ -68,4 +68,13 @@ public sealed class TimerAllocationTests(ITestOutputHelper output) : LoopTestKit
 
         Assert.Equal(0, lastRound); // the whole last round of 10,000 steps, not a per-step average
     }
+}
+
+/// <summary><see cref="TimerAllocationTests"/> on dedicated loops (<see cref="LoopActor.Spawn"/>).</summary>
+public sealed class TimerAllocationTests_Dedicated(ITestOutputHelper output) : TimerAllocationTests(output);
+
+/// <summary><see cref="TimerAllocationTests"/> on loops of a <see cref="LoopGroup"/>.</summary>
+public sealed class TimerAllocationTests_Grouped(ITestOutputHelper output) : TimerAllocationTests(output)
+{
+    protected override LoopKind Kind => LoopKind.Grouped;
 }

@@ -8,7 +8,7 @@ namespace Mailbox.Tests.Timers;
 /// The loop arms its provider timer relative to the provider's clock; a clock advanced between the loop's reading and
 /// the arming (a test thread's <see cref="FakeTimeProvider.Advance"/>) must not leave the timer armed late.
 /// </summary>
-public sealed class TimerArmingRaceTests(ITestOutputHelper output) : LoopTestKit(output)
+public abstract class TimerArmingRaceTests(ITestOutputHelper output) : LoopTestKit(output)
 {
     [Fact]
     public async Task CallLater_ClockAdvancedWhileTheLoopArmsItsTimer_FiresAtItsDueTimeNotLater()
@@ -63,4 +63,13 @@ public sealed class TimerArmingRaceTests(ITestOutputHelper output) : LoopTestKit
 
         private void Advance() => inner.Advance(jump);
     }
+}
+
+/// <summary><see cref="TimerArmingRaceTests"/> on dedicated loops (<see cref="LoopActor.Spawn"/>).</summary>
+public sealed class TimerArmingRaceTests_Dedicated(ITestOutputHelper output) : TimerArmingRaceTests(output);
+
+/// <summary><see cref="TimerArmingRaceTests"/> on loops of a <see cref="LoopGroup"/>.</summary>
+public sealed class TimerArmingRaceTests_Grouped(ITestOutputHelper output) : TimerArmingRaceTests(output)
+{
+    protected override LoopKind Kind => LoopKind.Grouped;
 }

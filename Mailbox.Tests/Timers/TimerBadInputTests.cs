@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 namespace Mailbox.Tests.Timers;
 
 /// <summary>Bad timer input fails at the call and loses nothing already accepted; a due time in the past fires at the next turn.</summary>
-public sealed class TimerBadInputTests(ITestOutputHelper output) : LoopTestKit(output)
+public abstract class TimerBadInputTests(ITestOutputHelper output) : LoopTestKit(output)
 {
     private static readonly TimeSpan OneSecond = TimeSpan.FromSeconds(1);
 
@@ -171,4 +171,13 @@ public sealed class TimerBadInputTests(ITestOutputHelper output) : LoopTestKit(o
             return e.GetType();
         }
     }
+}
+
+/// <summary><see cref="TimerBadInputTests"/> on dedicated loops (<see cref="LoopActor.Spawn"/>).</summary>
+public sealed class TimerBadInputTests_Dedicated(ITestOutputHelper output) : TimerBadInputTests(output);
+
+/// <summary><see cref="TimerBadInputTests"/> on loops of a <see cref="LoopGroup"/>.</summary>
+public sealed class TimerBadInputTests_Grouped(ITestOutputHelper output) : TimerBadInputTests(output)
+{
+    protected override LoopKind Kind => LoopKind.Grouped;
 }

@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 namespace Mailbox.Tests.Timers;
 
 /// <summary><see cref="TimerHandle.Cancel"/> from a foreign thread racing the loop's firing: each timer fires or is cancelled, exactly one of the two.</summary>
-public sealed class TimerCancelRaceTests(ITestOutputHelper output) : LoopTestKit(output)
+public abstract class TimerCancelRaceTests(ITestOutputHelper output) : LoopTestKit(output)
 {
     private const int Rounds = 10;
 
@@ -74,4 +74,13 @@ public sealed class TimerCancelRaceTests(ITestOutputHelper output) : LoopTestKit
     /// <summary>Runs <paramref name="action"/> on a thread of its own, so two racers start together even when the pool is busy.</summary>
     private static Task OnDedicatedThread(Action action) =>
         Task.Factory.StartNew(action, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+}
+
+/// <summary><see cref="TimerCancelRaceTests"/> on dedicated loops (<see cref="LoopActor.Spawn"/>).</summary>
+public sealed class TimerCancelRaceTests_Dedicated(ITestOutputHelper output) : TimerCancelRaceTests(output);
+
+/// <summary><see cref="TimerCancelRaceTests"/> on loops of a <see cref="LoopGroup"/>.</summary>
+public sealed class TimerCancelRaceTests_Grouped(ITestOutputHelper output) : TimerCancelRaceTests(output)
+{
+    protected override LoopKind Kind => LoopKind.Grouped;
 }

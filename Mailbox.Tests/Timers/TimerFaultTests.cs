@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 namespace Mailbox.Tests.Timers;
 
 /// <summary>A timer callback that throws is a fault of a fire-and-forget callback: the policy hears of it and the loop goes on.</summary>
-public sealed class TimerFaultTests(ITestOutputHelper output) : LoopTestKit(output)
+public abstract class TimerFaultTests(ITestOutputHelper output) : LoopTestKit(output)
 {
     private static readonly TimeSpan OneSecond = TimeSpan.FromSeconds(1);
 
@@ -55,4 +55,13 @@ public sealed class TimerFaultTests(ITestOutputHelper output) : LoopTestKit(outp
         fake.Advance(OneSecond);
         await probe.ExpectNoMsgAsync(Quiet);
     }
+}
+
+/// <summary><see cref="TimerFaultTests"/> on dedicated loops (<see cref="LoopActor.Spawn"/>).</summary>
+public sealed class TimerFaultTests_Dedicated(ITestOutputHelper output) : TimerFaultTests(output);
+
+/// <summary><see cref="TimerFaultTests"/> on loops of a <see cref="LoopGroup"/>.</summary>
+public sealed class TimerFaultTests_Grouped(ITestOutputHelper output) : TimerFaultTests(output)
+{
+    protected override LoopKind Kind => LoopKind.Grouped;
 }

@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 namespace Mailbox.Tests.Timers;
 
 /// <summary>Timers fire in due order, FIFO for equal due times, and only once their due time has come.</summary>
-public sealed class TimerOrderTests(ITestOutputHelper output) : LoopTestKit(output)
+public abstract class TimerOrderTests(ITestOutputHelper output) : LoopTestKit(output)
 {
     private const int TimerCount = 10_000;
 
@@ -91,4 +91,13 @@ public sealed class TimerOrderTests(ITestOutputHelper output) : LoopTestKit(outp
             Patience,
             TimeSpan.FromMilliseconds(5));
     }
+}
+
+/// <summary><see cref="TimerOrderTests"/> on dedicated loops (<see cref="LoopActor.Spawn"/>).</summary>
+public sealed class TimerOrderTests_Dedicated(ITestOutputHelper output) : TimerOrderTests(output);
+
+/// <summary><see cref="TimerOrderTests"/> on loops of a <see cref="LoopGroup"/>.</summary>
+public sealed class TimerOrderTests_Grouped(ITestOutputHelper output) : TimerOrderTests(output)
+{
+    protected override LoopKind Kind => LoopKind.Grouped;
 }

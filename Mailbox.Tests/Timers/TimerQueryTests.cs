@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 namespace Mailbox.Tests.Timers;
 
 /// <summary><see cref="LoopActor.QueryPendingAsync"/> counts every pending timer, Delays included, and names the earliest due time.</summary>
-public sealed class TimerQueryTests(ITestOutputHelper output) : LoopTestKit(output)
+public abstract class TimerQueryTests(ITestOutputHelper output) : LoopTestKit(output)
 {
     [Fact]
     public async Task QueryPendingAsync_TimersAndADelay_ReportsExactCountAndNextDueAndDropsOnCancel()
@@ -96,4 +96,13 @@ public sealed class TimerQueryTests(ITestOutputHelper output) : LoopTestKit(outp
         Assert.True(oneShot.HasFired);
         Assert.True(lastOne.Cancel());
     }
+}
+
+/// <summary><see cref="TimerQueryTests"/> on dedicated loops (<see cref="LoopActor.Spawn"/>).</summary>
+public sealed class TimerQueryTests_Dedicated(ITestOutputHelper output) : TimerQueryTests(output);
+
+/// <summary><see cref="TimerQueryTests"/> on loops of a <see cref="LoopGroup"/>.</summary>
+public sealed class TimerQueryTests_Grouped(ITestOutputHelper output) : TimerQueryTests(output)
+{
+    protected override LoopKind Kind => LoopKind.Grouped;
 }

@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace Mailbox.Tests.Timers;
 
 /// <summary>Stops and timers: Drain waits for a coroutine's own Delay and cancels the other timers; Immediate cancels both.</summary>
-public sealed class TimerStopTests(ITestOutputHelper output) : LoopTestKit(output)
+public abstract class TimerStopTests(ITestOutputHelper output) : LoopTestKit(output)
 {
     private const string Stopping = "loop thread began the stop";
 
@@ -194,4 +194,13 @@ public sealed class TimerStopTests(ITestOutputHelper output) : LoopTestKit(outpu
             }
         }
     }
+}
+
+/// <summary><see cref="TimerStopTests"/> on dedicated loops (<see cref="LoopActor.Spawn"/>).</summary>
+public sealed class TimerStopTests_Dedicated(ITestOutputHelper output) : TimerStopTests(output);
+
+/// <summary><see cref="TimerStopTests"/> on loops of a <see cref="LoopGroup"/>.</summary>
+public sealed class TimerStopTests_Grouped(ITestOutputHelper output) : TimerStopTests(output)
+{
+    protected override LoopKind Kind => LoopKind.Grouped;
 }

@@ -4,7 +4,7 @@ using Xunit.Abstractions;
 
 namespace Mailbox.Tests.Timers;
 
-public sealed class ZeroDelayFairnessTests(ITestOutputHelper output) : LoopTestKit(output)
+public abstract class ZeroDelayFairnessTests(ITestOutputHelper output) : LoopTestKit(output)
 {
     [Fact]
     public async Task Delay_ZeroInALoopOnAFrozenFakeClock_LetsQueuedMessagesRun()
@@ -51,4 +51,13 @@ public sealed class ZeroDelayFairnessTests(ITestOutputHelper output) : LoopTestK
         await AwaitAssertAsync(async () => Assert.Equal(3, (await loop.RunAsync(() => Task.FromResult(seen.Count)))), Patience);
         Assert.Equal(["first timer", "message posted by the first timer", "timer set by the first timer"], await loop.RunAsync(() => Task.FromResult(seen.ToArray())));
     }
+}
+
+/// <summary><see cref="ZeroDelayFairnessTests"/> on dedicated loops (<see cref="LoopActor.Spawn"/>).</summary>
+public sealed class ZeroDelayFairnessTests_Dedicated(ITestOutputHelper output) : ZeroDelayFairnessTests(output);
+
+/// <summary><see cref="ZeroDelayFairnessTests"/> on loops of a <see cref="LoopGroup"/>.</summary>
+public sealed class ZeroDelayFairnessTests_Grouped(ITestOutputHelper output) : ZeroDelayFairnessTests(output)
+{
+    protected override LoopKind Kind => LoopKind.Grouped;
 }

@@ -1,0 +1,113 @@
+using Mailbox.Tests.Support;
+using Xunit.Abstractions;
+
+namespace Mailbox.Tests.Groups;
+
+/// <summary>
+/// A loop runs at most <see cref="LoopGroupOptions.TurnBudget"/> messages or steps per turn: a loop that re-posts to
+/// itself or yields forever never starves the siblings on its thread.
+/// </summary>
+/// <remarks>
+/// The group has one thread, so every loop is the hog's sibling whatever the placement. The hog counts its own runs
+/// (loop-owned); each sibling reads that count when it answers, on the same thread, so the count is exact. Once the
+/// last request has been posted, every sibling still waiting is ready: the hog's turn in progress ends within
+/// <c>TurnBudget</c> runs, and the thread serves its other ready loops before the hog's next turn; a request that
+/// raced the end of a turn may wait for one more. So no sibling answers later than <see cref="MaxHogTurns"/> hog turns
+/// after the last post, whatever the machine's speed.
+/// </remarks>
+public sealed class FairnessTests(ITestOutputHelper output) : GroupTestKit(output)
+{
+    private const int Siblings = 100;
+
+    private const int TurnBudget = 16;
+
+    /// <summary>The turn in progress, one more for a request that raced its end, and one of slack.</summary>
+    private const int MaxHogTurns = 3;
+
+    [Fact]
+    public async Task Post_LoopRepostsToItselfForever_HundredSiblingsOnItsThreadEachCompleteARoundTripWithinBoundedTurns()
+    {
+        await using var group = CreateGroup(threads: 1, turnBudget: TurnBudget);
+        var hog = group.Spawn("hog");
+        var counter = new HogCounter();
+        using var stop = new CancellationTokenSource();
+        void Spin()
+        {
+            counter.Increment();
+            if (!stop.IsCancellationRequested)
+            {
+                _ = hog.TryPost(Spin); // false only once the stop below has begun
+            }
+        }
+
+        hog.Post(Spin);
+        await AssertSiblingsAreServedAsync(group, hog, counter);
+        await stop.CancelAsync();
+        var report = await Within(hog.StopAsync());
+        Assert.Equal(counter.Count + 1, report.Executed); // every spin, and the thread query; nothing left behind
+        Assert.Equal(0, report.Discarded);
+    }
+
+    [Fact]
+    public async Task Yield_LoopYieldsForever_HundredSiblingsOnItsThreadEachCompleteARoundTripWithinBoundedTurns()
+    {
+        await using var group = CreateGroup(threads: 1, turnBudget: TurnBudget);
+        var hog = group.Spawn("hog");
+        var counter = new HogCounter();
+        using var stop = new CancellationTokenSource();
+        var spinning = hog.RunAsync(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                counter.Increment();
+                await LoopActor.Yield();
+            }
+        });
+
+        await AssertSiblingsAreServedAsync(group, hog, counter);
+        await stop.CancelAsync();
+        await Within(spinning);
+        var report = await Within(hog.StopAsync());
+        Assert.Equal(2, report.Executed); // the coroutine and the thread query
+    }
+
+    /// <summary>Spawns the siblings, waits for the hog to be spinning, asks every sibling for a round trip, and checks the bound.</summary>
+    private async Task AssertSiblingsAreServedAsync(LoopGroup group, LoopActor hog, HogCounter counter)
+    {
+        var siblings = Enumerable.Range(0, Siblings).Select(i => group.Spawn($"sibling {i}")).ToArray();
+        await AwaitConditionAsync(() => Task.FromResult(counter.Count > 10 * TurnBudget), Patience); // the hog has had turns of its own
+        int hogThread = await ThreadOfAsync(hog);
+
+        var answers = new Task<(int Thread, long HogCount)>[Siblings];
+        for (int i = 0; i < Siblings; i++)
+        {
+            answers[i] = siblings[i].RunAsync(() => Task.FromResult((Environment.CurrentManagedThreadId, counter.Count)));
+        }
+
+        long atLastPost = counter.Count; // at or after the hog's count when the last request went in
+        var served = await Within(Task.WhenAll(answers));
+
+        Assert.All(served, s => Assert.Equal(hogThread, s.Thread));
+        long latest = served.Max(s => s.HogCount);
+        Output.WriteLine($"hog runs between the last request and the last answer: {latest - atLastPost} (bound {MaxHogTurns * TurnBudget})");
+        Assert.True(
+            latest - atLastPost <= MaxHogTurns * TurnBudget,
+            $"the last sibling answered {latest - atLastPost} hog runs after the last request; a fair thread allows {MaxHogTurns} turns of {TurnBudget}");
+        await AwaitConditionAsync(() => Task.FromResult(counter.Count > latest), Patience); // and the hog still runs: served, not stopped
+        foreach (var sibling in siblings)
+        {
+            Assert.Equal(1, (await Within(sibling.StopAsync())).Executed);
+        }
+    }
+
+    /// <summary>The hog's run count: written by the hog on the group thread, read there by the siblings and by the test thread.</summary>
+    private sealed class HogCounter
+    {
+        /// <summary>Runs so far.</summary>
+        private long _count;
+
+        public long Count => Volatile.Read(ref _count);
+
+        public void Increment() => Volatile.Write(ref _count, _count + 1); // single writer: the hog's thread
+    }
+}

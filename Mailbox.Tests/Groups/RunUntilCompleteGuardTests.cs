@@ -1,0 +1,94 @@
+using Mailbox.Tests.Support;
+using Xunit.Abstractions;
+
+namespace Mailbox.Tests.Groups;
+
+/// <summary>
+/// Guarantee 6 for grouped loops: <see cref="LoopActor.RunUntilComplete"/> onto a loop pinned to the calling thread
+/// (itself or a sibling) would deadlock that thread, so it throws at once, before anything is scheduled; onto a loop
+/// of another thread it blocks the caller's thread and returns.
+/// </summary>
+public sealed class RunUntilCompleteGuardTests(ITestOutputHelper output) : GroupTestKit(output)
+{
+    [Fact]
+    public async Task RunUntilComplete_OnItselfOrASiblingOnTheSameThread_ThrowsInvalidOperationAndNothingRuns()
+    {
+        await using var group = CreateGroup(threads: 2);
+        var (a, sibling, _) = await SpawnSiblingsAndAStrangerAsync(group);
+        bool ranOnA = false, ranOnSibling = false; // each written only by its coroutine, which must never run
+
+        var thrown = await Within(a.RunAsync(() => Task.FromResult((
+            OnSelf: Capture(() => a.RunUntilComplete(() => { ranOnA = true; return Task.CompletedTask; })),
+            OnSibling: Capture(() => sibling.RunUntilComplete(() => { ranOnSibling = true; return Task.CompletedTask; })),
+            OnSiblingOfT: Capture(() => sibling.RunUntilComplete(() => { ranOnSibling = true; return Task.FromResult(1); }))))));
+
+        AssertGuard(thrown.OnSelf);
+        AssertGuard(thrown.OnSibling);
+        AssertGuard(thrown.OnSiblingOfT);
+
+        // The guard comes before scheduling (the asyncio lesson): neither coroutine ran, then or later, and both loops go on.
+        Assert.Equal(2, await Within(a.RunAsync(() => Task.FromResult(2))));
+        Assert.Equal(3, await Within(sibling.RunAsync(() => Task.FromResult(3))));
+        Assert.False(ranOnA);
+        Assert.False(ranOnSibling);
+        Assert.Equal(0, (await Within(sibling.StopAsync())).Discarded);
+    }
+
+    [Fact]
+    public async Task RunUntilComplete_OnALoopOfAnotherThreadOfTheGroup_ReturnsItsResult()
+    {
+        await using var group = CreateGroup(threads: 2);
+        var (a, _, stranger) = await SpawnSiblingsAndAStrangerAsync(group);
+        int strangerThread = await ThreadOfAsync(stranger);
+        var got = await Within(a.RunAsync(() => Task.FromResult(stranger.RunUntilComplete(() =>
+            Task.FromResult((Environment.CurrentManagedThreadId, LoopActor.Current == stranger))))));
+        Assert.Equal((strangerThread, true), got);
+    }
+
+    [Fact]
+    public async Task RunUntilComplete_BetweenAGroupedLoopAndADedicatedOne_WorksBothWays()
+    {
+        await using var group = CreateGroup(threads: 1);
+        await using var grouped = group.Spawn("grouped");
+        await using var dedicated = LoopActor.Spawn("dedicated");
+        Assert.Equal(1, await Within(grouped.RunAsync(() => Task.FromResult(dedicated.RunUntilComplete(() => Task.FromResult(1))))));
+        Assert.Equal(2, await Within(dedicated.RunAsync(() => Task.FromResult(grouped.RunUntilComplete(() => Task.FromResult(2))))));
+    }
+
+    [Fact]
+    public async Task RunUntilComplete_OnALoopOfAnotherGroup_ReturnsItsResult()
+    {
+        await using var first = CreateGroup(threads: 1);
+        await using var second = CreateGroup(threads: 1);
+        var a = first.Spawn("a");
+        var b = second.Spawn("b");
+        Assert.Equal(7, await Within(a.RunAsync(async () =>
+        {
+            await LoopActor.Yield();
+            return b.RunUntilComplete(async () => { await LoopActor.Yield(); return 7; });
+        })));
+    }
+
+    private static void AssertGuard(Exception? thrown)
+    {
+        Assert.NotNull(thrown);
+        Assert.IsAssignableFrom<InvalidOperationException>(thrown);
+        Assert.IsNotType<LoopStoppedException>(thrown);
+        Assert.IsNotType<WrongThreadException>(thrown);
+    }
+
+    private static Exception? Capture(Action call)
+    {
+        try
+        {
+            call();
+            return null;
+        }
+#pragma warning disable CA1031 // the exception is the subject of the test
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            return e;
+        }
+    }
+}
