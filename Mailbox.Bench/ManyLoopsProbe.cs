@@ -23,8 +23,8 @@ namespace Mailbox.Bench;
 /// (<see cref="EntityPopulation.StormMessagesPerEntity"/> messages to each entity round-robin from one thread, until all
 /// ran); then the stop of them all (Mailbox: <see cref="LoopGroup.StopAsync"/>; Akka.NET and Proto.Actor: a poison pill
 /// each, until every actor has stopped). Mailbox's <see cref="LoopGroupReport"/> must then say that its loops ran every
-/// message sent (Executed + Discarded = sent, Discarded = 0 under Drain), or the probe fails. About 25 s for the three
-/// subjects on a 2-core machine, most of it the actors' storms.
+/// message sent (Executed + Discarded = sent, Discarded = 0 under Drain), or the probe fails. 37 s for the three
+/// subjects measured on the 2-core machine while others were building, most of it the storms.
 /// Usage: <c>dotnet run -c Release --project Mailbox.Bench -- --many-loops-probe [--entities N] [--subject mailbox|akka|proto]</c>.
 /// </remarks>
 public static class ManyLoopsProbe

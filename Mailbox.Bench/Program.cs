@@ -16,15 +16,16 @@
 // 2-core machine, build included:
 //   dotnet run -c Release --project Mailbox.Bench -- --quick
 // Dry run, the CI smoke test: "--job dry" next to --quick swaps in BenchmarkDotNet's Job.Dry, which executes each
-// benchmark once (numbers meaningless; it proves every subject builds, runs, finishes and counts right). About 1 minute:
+// benchmark once (numbers meaningless; it proves every subject builds, runs, finishes and counts right). About 1 minute,
+// plus about 1 minute for ManyLoops' 20 cases (57 s measured on the 2-core machine while others were building):
 //   dotnet run -c Release --project Mailbox.Bench -- --quick --job dry
 // --quick selects every benchmark unless a --filter is given, and passes other BenchmarkDotNet options through. It runs
 // ManyLoopsBenchmarks at Loops = 1 and 10,000 only (ManyLoopsBenchmarks.QuickFilter): its 100,000 cases would take minutes.
 // Without --quick, "--job dry" (and every other option) is BenchmarkDotNet's own.
 // The exit code is 1 when any benchmark failed (a crash, a subject that hung past CompletionCountdown's limit, a Mailbox
-// StopReport that disagrees with what was sent) or when --quick ran nothing, so CI notices.
+// StopReport or LoopGroupReport that disagrees with what was sent) or when --quick ran nothing, so CI notices.
 // Many-loops probe (not BenchmarkDotNet): per subject, in a process of its own, 100,000 entities' memory, threads, idle
-// CPU, and one timed spawn, storm and stop (ManyLoopsProbe.cs). About 25 s on a 2-core machine:
+// CPU, and one timed spawn, storm and stop (ManyLoopsProbe.cs). 37 s measured on the 2-core machine under load:
 //   dotnet run -c Release --project Mailbox.Bench -- --many-loops-probe [--entities N] [--subject mailbox|akka|proto]
 
 using BenchmarkDotNet.Jobs;
