@@ -10,7 +10,8 @@ namespace Mailbox.Bench;
 
 /// <summary>
 /// The one configuration every benchmark class runs under: allocations per operation, thread-pool work items and lock
-/// contentions per operation, the ratio to each class's baseline, a GitHub markdown table for <c>benchmarks.md</c>, and
+/// contentions per operation, the ratio to each class's baseline, per-operation columns where the operation count is a
+/// parameter (<see cref="PerOperationColumn"/>), a GitHub markdown table for <c>benchmarks.md</c>, and
 /// an SVG bar chart of each class beside it (<see cref="SvgChartExporter"/>).
 /// </summary>
 public sealed class BenchConfig : ManualConfig
@@ -37,6 +38,10 @@ public sealed class BenchConfig : ManualConfig
         AddExporter(MarkdownExporter.GitHub);
         AddExporter(new SvgChartExporter());
         AddColumn(BaselineRatioColumn.RatioMean);
+
+        // Per-operation time and allocation for benchmarks whose operation count is a parameter (ManyLoopsBenchmarks);
+        // shown only in the summaries of classes that have such benchmarks.
+        AddColumn(PerOperationColumn.Time, PerOperationColumn.Allocated);
         AddDiagnoser(MemoryDiagnoser.Default);
 
         // Every benchmark here hands work from one thread to another; the work-item count shows which subjects hop

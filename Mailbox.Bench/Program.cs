@@ -1,7 +1,8 @@
 // Mailbox.Bench: Mailbox's LoopActor side by side with what a user would pick instead (a raw channel loop, Akka.NET,
 // Nito's AsyncContext, ConcurrentExclusiveSchedulerPair, a PriorityQueue timer loop, System.Threading.Timer). Always run
 // in Release. Classes: PostThroughput, RoundTrip, CoroutineSteps, Scaling (many loops), Timer, TimerHeapScaling, Stop,
-// AkkaHosting (Mailbox.Akka's loop-hosted actor against a plain Akka actor, locally and over Akka.Remote on loopback).
+// AkkaHosting (Mailbox.Akka's loop-hosted actor against a plain Akka actor, locally and over Akka.Remote on loopback),
+// ManyLoops (loops in a LoopGroup against Akka.NET and Proto.Actor actors: spawn + stop, a storm, ping-pong).
 // Every class's results land in BenchmarkDotNet.Artifacts/results/ as a GitHub markdown table (<Type>-report-github.md)
 // and an SVG bar chart (<Type>-chart.svg, Export/SvgChartExporter.cs).
 //
@@ -15,17 +16,27 @@
 // 2-core machine, build included:
 //   dotnet run -c Release --project Mailbox.Bench -- --quick
 // Dry run, the CI smoke test: "--job dry" next to --quick swaps in BenchmarkDotNet's Job.Dry, which executes each
-// benchmark once (numbers meaningless; it proves every subject builds, runs, finishes and counts right). About 1 minute:
+// benchmark once (numbers meaningless; it proves every subject builds, runs, finishes and counts right). About 1 minute,
+// plus about 1 minute for ManyLoops' 20 cases (57 s measured on the 2-core machine while others were building):
 //   dotnet run -c Release --project Mailbox.Bench -- --quick --job dry
-// --quick selects every benchmark unless a --filter is given, and passes other BenchmarkDotNet options through.
+// --quick selects every benchmark unless a --filter is given, and passes other BenchmarkDotNet options through. It runs
+// ManyLoopsBenchmarks at Loops = 1 and 10,000 only (ManyLoopsBenchmarks.QuickFilter): its 100,000 cases would take minutes.
 // Without --quick, "--job dry" (and every other option) is BenchmarkDotNet's own.
 // The exit code is 1 when any benchmark failed (a crash, a subject that hung past CompletionCountdown's limit, a Mailbox
-// StopReport that disagrees with what was sent) or when --quick ran nothing, so CI notices.
+// StopReport or LoopGroupReport that disagrees with what was sent) or when --quick ran nothing, so CI notices.
+// Many-loops probe (not BenchmarkDotNet): per subject, in a process of its own, 100,000 entities' memory, threads, idle
+// CPU, and one timed spawn, storm and stop (ManyLoopsProbe.cs). 37 s measured on the 2-core machine under load:
+//   dotnet run -c Release --project Mailbox.Bench -- --many-loops-probe [--entities N] [--subject mailbox|akka|proto]
 
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using Mailbox.Bench;
+
+if (args.Contains(ManyLoopsProbe.Option))
+{
+    return ManyLoopsProbe.Run([.. args.Where(arg => arg != ManyLoopsProbe.Option)]);
+}
 
 List<string> switcherArgs = [.. args];
 bool quick = switcherArgs.Remove("--quick");
@@ -39,9 +50,15 @@ if (quick)
     }
 }
 
+var config = new BenchConfig(job);
+if (quick)
+{
+    config.AddFilter(ManyLoopsBenchmarks.QuickFilter);
+}
+
 Summary[] summaries = BenchmarkSwitcher
     .FromAssembly(typeof(BenchConfig).Assembly)
-    .Run([.. switcherArgs], new BenchConfig(job))
+    .Run([.. switcherArgs], config)
     .ToArray();
 
 bool failed = (quick && summaries.Length == 0)

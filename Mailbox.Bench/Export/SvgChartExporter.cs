@@ -124,7 +124,8 @@ public sealed class SvgChartExporter : ExporterBase
     }
 
     /// <summary>The mean time per operation in nanoseconds; 0 when the benchmark has no result.</summary>
-    private static double Mean(BenchmarkReport report) => report.ResultStatistics?.Mean ?? 0;
+    private static double Mean(BenchmarkReport report)
+        => (report.ResultStatistics?.Mean ?? 0) / OperationsPerInvokeFromAttribute.OperationsPer(report.BenchmarkCase);
 
     /// <summary>A group's heading: its categories and parameter values, or "all" for a class with neither.</summary>
     private static string GroupLabel(BenchmarkCase benchmark)
