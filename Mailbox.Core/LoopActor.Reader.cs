@@ -68,7 +68,7 @@ public sealed partial class LoopActor
     /// <summary>Whether <see cref="_stash"/> holds a message.</summary>
     private bool _hasStash;
 
-    /// <summary>Whether the loop's first turn has run (it publishes the start).</summary>
+    /// <summary>Whether the loop's first turn has run (it publishes the start); set at spawn when nobody listens for it.</summary>
     private bool _started;
 
     /// <summary>Pending timers as of the end of the last turn, published for metrics. Written by the loop only.</summary>
@@ -148,7 +148,11 @@ public sealed partial class LoopActor
             if (!_started)
             {
                 _started = true;
-                Publish(new LoopStarted(Name, _time.GetUtcNow(), Environment.CurrentManagedThreadId));
+                if (_options.Observer is not null)
+                {
+                    Publish(new LoopStarted(Name, _time.GetUtcNow(), Environment.CurrentManagedThreadId));
+                }
+
                 LoopLog.Started(_logger, Name, Environment.CurrentManagedThreadId);
             }
 
@@ -281,8 +285,10 @@ public sealed partial class LoopActor
             _stash = default;
             _hasStash = false;
         }
-        else if (!_reader.TryRead(out envelope))
+        else if ((_gate.IsSingle && _lt.TurnExecuted >= _gate.Accepted) || !_reader.TryRead(out envelope))
         {
+            // A one-field gate whose count has been reached says the lane is empty without taking the lane's lock.
+            envelope = default;
             return false;
         }
 
@@ -364,10 +370,10 @@ public sealed partial class LoopActor
         return Interlocked.CompareExchange(ref _status, StatusScheduled, StatusIdle) != StatusIdle;
     }
 
-    /// <summary>Whether any lane has work; the gate's count covers a sender that has been accepted but not yet written.</summary>
+    /// <summary>Whether any lane has work; the gate's count covers a sender that has been accepted but not yet written (and, for a one-field gate, the whole data lane).</summary>
     private bool HasWork() =>
-        ControlPending || _ready.Count > 0 || _stepInbox is { IsEmpty: false } || DataWaiting()
-        || (!_dataAbandoned && _gate.Accepted > _executed);
+        ControlPending || _ready.Count > 0 || _stepInbox is { IsEmpty: false } || _hasStash
+        || (!_dataAbandoned && ((!_gate.IsSingle && DataWaiting()) || _gate.Accepted > _executed));
 
     /// <summary>Moves the loop from Idle to Scheduled for a clock that found its timer due; false if it already is (or has finished).</summary>
     internal bool TryScheduleForTimers() =>

@@ -128,7 +128,11 @@ public sealed partial class LoopActor
         }
 
         _stopRequested = true;
-        Publish(new LoopStopping(Name, _time.GetUtcNow(), _stopMode));
+        if (_options.Observer is not null)
+        {
+            Publish(new LoopStopping(Name, _time.GetUtcNow(), _stopMode));
+        }
+
         LoopLog.Stopping(_logger, Name, _stopMode);
         if (_stopMode == StopMode.Immediate)
         {
@@ -195,8 +199,14 @@ public sealed partial class LoopActor
         _dataAbandoned = true;
         _hasStash = false;
         _stash = default;
+        var queued = _queued.TakeAll();
+        if (queued.Count == 0)
+        {
+            return; // most stops: no exception to build
+        }
+
         var reason = new LoopStoppedException($"Loop '{Name}' stopped before it started this coroutine.");
-        foreach (var request in _queued.TakeAll())
+        foreach (var request in queued)
         {
             request.Discard(reason);
         }
@@ -246,6 +256,11 @@ public sealed partial class LoopActor
 
     private void AbandonLiveCoroutines()
     {
+        if (_live.Count == 0)
+        {
+            return;
+        }
+
         var reason = new LoopStoppedException($"Loop '{Name}' abandoned this coroutine at its stop timeout.");
         foreach (var request in _live.ToList())
         {
@@ -296,7 +311,11 @@ public sealed partial class LoopActor
             long executed = _executed;
             report = new StopReport(_stopMode, executed, _gate.Accepted - executed, _cancelledCoroutines, _cancelledTimers, _timedOut);
             Volatile.Write(ref _state, (int)LoopState.Stopped);
-            Publish(new LoopStopped(Name, _time.GetUtcNow(), report));
+            if (_options.Observer is not null)
+            {
+                Publish(new LoopStopped(Name, _time.GetUtcNow(), report));
+            }
+
             LoopLog.Stopped(_logger, Name, report.Executed, report.Discarded, report.CancelledCoroutines, report.CancelledTimers, report.TimedOut);
             CompleteObserver();
         }
@@ -305,7 +324,16 @@ public sealed partial class LoopActor
             _group?.OnLoopFinished(this, _stopMode, _executed, _gate.Accepted - _executed, _cancelledCoroutines, _cancelledTimers, _timedOut);
         }
 
-        ThreadPool.UnsafeQueueUserWorkItem(static s => s.loop.CompleteAfterExit(s.report), (loop: this, report), preferLocal: false);
+        if (_group is null)
+        {
+            // A dedicated thread exits right after this: the tasks complete from the pool once it has been joined.
+            ThreadPool.UnsafeQueueUserWorkItem(static s => s.loop.CompleteAfterExit(s.report), (loop: this, report), preferLocal: false);
+        }
+        else
+        {
+            // A group thread serves on: nothing to join, and the tasks run their continuations asynchronously anyway.
+            CompleteAfterExit(report);
+        }
     }
 
     private void CompleteAfterExit(StopReport report)

@@ -5,17 +5,15 @@ namespace Mailbox;
 /// end exactly their tasks without scanning the data lane. Added by the sender, removed by the loop at start: a
 /// <see cref="CoroutineList"/> under a lock, O(1) both ways and without allocation.
 /// </summary>
+/// <remarks>The lock is the list object itself: a <see cref="Lock"/> of its own would be one more object in every loop of a group.</remarks>
 internal sealed class QueuedRequests
 {
-    /// <summary>Guards <see cref="_list"/>.</summary>
-    private readonly Lock _sync = new();
-
-    /// <summary>The queued requests.</summary>
+    /// <summary>The queued requests; also the lock that guards them.</summary>
     private readonly CoroutineList _list = new();
 
     public void Add(CoroutineRequest request)
     {
-        lock (_sync)
+        lock (_list)
         {
             _list.Add(request);
         }
@@ -23,7 +21,7 @@ internal sealed class QueuedRequests
 
     public void Remove(CoroutineRequest request)
     {
-        lock (_sync)
+        lock (_list)
         {
             _list.Remove(request);
         }
@@ -32,7 +30,7 @@ internal sealed class QueuedRequests
     /// <summary>Empties the registry and returns what was in it.</summary>
     public List<CoroutineRequest> TakeAll()
     {
-        lock (_sync)
+        lock (_list)
         {
             return _list.TakeAll();
         }

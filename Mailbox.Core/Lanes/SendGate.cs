@@ -44,6 +44,9 @@ internal sealed class SendGate
         _mask = stripes - 1;
     }
 
+    /// <summary>Whether the gate counts in one field (a grouped loop's): then reading <see cref="Accepted"/> is one load, cheaper than a look into the lane.</summary>
+    public bool IsSingle => _stripes is null;
+
     /// <summary>Whether <see cref="Close"/> has run.</summary>
     public bool IsClosed => Volatile.Read(ref _closedTotal) >= 0;
 

@@ -154,11 +154,14 @@ internal sealed class LoopThread
     /// <summary>Waits for the OS thread to exit. Never from the thread itself.</summary>
     public void Join() => _thread.Join();
 
-    /// <summary>Takes a new loop: it is counted, and its first turn (which publishes its start) is queued. Any thread.</summary>
-    public void Attach(LoopActor loop)
+    /// <summary>Takes a new loop: it is counted, and its first turn (which publishes its start) is queued if it has one to run. Any thread.</summary>
+    public void Attach(LoopActor loop, bool firstTurn)
     {
         Interlocked.Increment(ref _loopCount);
-        Schedule(loop, urgent: true);
+        if (firstTurn)
+        {
+            Schedule(loop, urgent: false);
+        }
     }
 
     /// <summary>Lets a group thread exit once its last loop has finished. Any thread.</summary>
