@@ -33,7 +33,7 @@ public sealed class LoopGroup : IAsyncDisposable
     /// <summary>Whether the group's stop has begun (spawns are refused from then on).</summary>
     private bool _stopping;
 
-    /// <summary>The group's stop, once begun.</summary>
+    /// <summary>The group's stop, published by its first caller once every loop has been sent its stop.</summary>
     private Task<LoopGroupReport>? _stop;
 
     /// <summary>Loops the group ever spawned.</summary>
@@ -146,19 +146,39 @@ public sealed class LoopGroup : IAsyncDisposable
             throw new ArgumentOutOfRangeException(nameof(timeout), t, "A stop timeout must not be negative.");
         }
 
+        bool first;
         LoopActor[] loops;
         lock (_sync)
         {
-            if (_stop is not null)
+            first = !_stopping;
+            _stopping = true;
+            loops = first ? [.. _live] : [];
+        }
+
+        if (!first)
+        {
+            // The first caller publishes its task once it has sent the stop to every loop: within moments.
+            SpinWait wait = default;
+            Task<LoopGroupReport>? started;
+            while ((started = Volatile.Read(ref _stop)) is null)
             {
-                return _stop;
+                wait.SpinOnce();
             }
 
-            _stopping = true;
-            loops = [.. _live];
-            _stop = StopLoopsAsync(loops, mode, timeout);
-            return _stop;
+            return started;
         }
+
+        // Every loop is Stopping before this returns, as one loop's StopAsync promises for itself: each stop only sends,
+        // so this never blocks, not even on a loop of this group.
+        var stops = new Task<StopReport>[loops.Length];
+        for (int i = 0; i < loops.Length; i++)
+        {
+            stops[i] = loops[i].StopAsync(mode, timeout);
+        }
+
+        var stop = FinishStopAsync(loops, stops);
+        Volatile.Write(ref _stop, stop);
+        return stop;
     }
 
     /// <summary>Stops the group with <see cref="StopMode.Drain"/> and waits for its threads to exit.</summary>
@@ -180,15 +200,8 @@ public sealed class LoopGroup : IAsyncDisposable
         }
     }
 
-    private async Task<LoopGroupReport> StopLoopsAsync(LoopActor[] loops, StopMode mode, TimeSpan? timeout)
+    private async Task<LoopGroupReport> FinishStopAsync(LoopActor[] loops, Task<StopReport>[] stops)
     {
-        await Task.Yield(); // never stop a thousand loops on the caller's stack (it may be a loop of this group)
-        var stops = new Task[loops.Length];
-        for (int i = 0; i < loops.Length; i++)
-        {
-            stops[i] = loops[i].StopAsync(mode, timeout);
-        }
-
         // A loop stuck in a callback completes its stop at its timeout but not its Completion, and the group's threads
         // exit only once every loop has finished. As for one loop, the stop then completes at the timeout with what is
         // known (TimedOut), and Completion still waits for the threads.
