@@ -4,7 +4,8 @@ namespace Mailbox.Akka;
 
 /// <summary>
 /// An Akka dispatcher backed by one <see cref="LoopActor"/>: the actor's mailbox runs on the loop thread, so a message
-/// crosses one queue (Akka's mailbox) and its handler is called there directly. One dispatcher, one loop, one actor.
+/// crosses one queue (Akka's mailbox) and its handler is called there directly. One dispatcher, one loop, one actor; the
+/// loop has a dedicated thread, or shares the threads of <see cref="LoopActorSettings.Group"/> when the settings name one.
 /// </summary>
 /// <remarks>
 /// <para><b>Threads.</b> <see cref="Attach"/> runs on the thread that creates the actor, before any mailbox run; it
@@ -43,6 +44,7 @@ internal sealed class LoopDispatcher : MessageDispatcher
 
     /// <summary>Spawns the actor's loop from its props, then lets Akka schedule the actor's first run (its creation) there.</summary>
     /// <exception cref="InvalidOperationException">The actor's props were not made by <see cref="LoopActorProps.Create"/>, or another actor is already attached.</exception>
+    /// <exception cref="LoopStoppedException">The settings name a <see cref="LoopGroup"/> whose stop has begun.</exception>
     public override void Attach(ActorCell cell)
     {
         if (cell.Props.Arguments is not [LoopHostSpec spec])
@@ -50,7 +52,9 @@ internal sealed class LoopDispatcher : MessageDispatcher
             throw new InvalidOperationException($"The dispatcher '{Id}' runs only actors made by {nameof(LoopActorProps)}.{nameof(LoopActorProps.Create)}; {cell.Self.Path} is not one.");
         }
 
-        var host = new LoopHost(spec, LoopActor.Spawn(spec.Name, spec.Settings.LoopOptions));
+        var settings = spec.Settings;
+        var loop = settings.Group is { } group ? group.Spawn(spec.Name, settings.LoopOptions) : LoopActor.Spawn(spec.Name, settings.LoopOptions);
+        var host = new LoopHost(spec, loop);
         if (Interlocked.CompareExchange(ref _host, host, null) is not null)
         {
             _ = host.Loop.StopAsync(StopMode.Immediate);
