@@ -1,61 +1,33 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 
 namespace Mailbox;
 
-// The reader loop: the only code that runs on the loop thread, and the only code that touches loop-owned state.
+// The loop's turn: the only code that runs the loop's work, always on the LoopThread the loop is pinned to (its own
+// thread when dedicated, one thread of its group otherwise), called by that thread's scheduler (Scheduling/LoopThread.cs).
 //
-// Ownership. Everything declared in this file belongs to the loop thread: the ready queue, the timer queue, the live
-// coroutine list, the counters and the stop bookkeeping. No lock guards them; other threads reach them only by sending
-// a message (data lane, control lane, step inbox). Methods here that are also reachable from public entry points
-// (EnqueueStep, OnTimerCancelled, StartDelay) check the thread first; the rest assert it in debug builds.
+// Ownership. Everything declared in this file belongs to the loop's thread and is touched only inside the loop's turns:
+// the ready queue, the timer queue, the live coroutine list, the counters and the stop bookkeeping. No lock guards them;
+// other threads reach them only by sending a message (data lane, control lane, step inbox). Methods here that are also
+// reachable from public entry points (EnqueueStep, OnTimerCancelled, StartDelay) check the thread first; the rest assert
+// it in debug builds.
 //
 // A turn. Control messages first (they overtake data), then due timers, then data messages, then the steps that were
-// ready when the turn began. When steps are waiting, the turn first runs every message accepted before it began (the
-// gate's count, read when the first message is taken, tells how many), so a Yield resumes only after everything queued
-// before it.
-// Without waiting steps it runs at most BatchSize messages, so control and timers are looked at often. Steps that
-// queue more steps while every other lane is empty go on in the same turn (RunSteps): the next turn would run just them.
+// ready when the turn began; at most the thread's budget of messages and steps in all, so siblings on a shared thread
+// get their turns. When steps are waiting, every message accepted before the first of them was taken must run first
+// (Yield's rule): the bound (_mustReach) is read from the gate lazily, at the first message taken, and kept across turns
+// until reached, so a long backlog delays the step without ever letting the turn run past its budget.
 //
-// Batching. A reader that polls the moment it runs dry pulls the cache lines a streaming sender is writing; the two then
-// move in lockstep and each message costs a line transfer (measured: 2-5x the sender's own cost). So an idle reader
-// first waits an adaptive back-off: it grows while each wait yields a batch that grows with it (streaming), and shrinks
-// to nothing when a wait yields a single message (request/response), so round trips keep their latency (see Idle).
-// The back-off gives the core away (Thread.Yield) instead of spinning on it: on the 2-vCPU reference machine a thread
-// busy on the other vCPU — spinning with pause or computing alike — slowed a channel writer from 13 to 21-22 ns per
-// write, a yielding one not at all (13.8 ns); a spinning back-off taxed the very sender it waited for.
+// Executed count. During a turn the count of messages run lives on the thread's own cache line (LoopThread.TurnExecuted),
+// so the one write per message never touches a line that senders of this loop read; it moves back here at the turn's end.
 //
-// Parking without lost wake-ups. When the back-off finds nothing, the reader spins briefly (a sender under load is usually
-// microseconds away, and waking a parked thread costs the sender a kernel call), then arms the provider timer for the
-// earliest due timer, resets the park signal, sets _parked with an Interlocked write (a full fence) and checks every
-// lane once more before it waits. A sender publishes its work with an Interlocked operation of its own (the gate's
-// increment, the control lane's flag, an explicit barrier for the step inbox) and only then reads _parked. Of two fenced
-// writes one comes first: either the reader's re-check sees the sender's work, or the sender sees _parked set and wakes
-// it. Only the sender that swaps _parked back to 0 pays for the Set.
-//
-// Timers. The timer queue (TimerQueue: a sorted run for timers set in due order, a heap for the rest) is the loop's
-// own. The loop holds one provider ITimer, armed for the earliest due time only before it parks; its callback just
-// sends TimerWake. After arming, the loop reads the clock again: a FakeTimeProvider.Advance that raced with the arming
-// would otherwise leave a due timer waiting for the next wake-up, or the provider timer armed late (it counts from the
-// provider's clock at Change), so a moved clock means re-arming.
+// Going idle. After a turn with nothing left the thread calls TryGoIdle: it writes Idle with a full fence, then looks at
+// every lane and at the gate's accepted count (a sender counted by the gate may not have written to the channel yet).
+// A sender publishes with an Interlocked operation and then reads the status, so one of the two sees the other (see
+// LoopThread.cs). Timers: after each turn the loop tells its thread's clock its earliest due time, if it moved earlier.
 public sealed partial class LoopActor
 {
-    /// <summary>Messages per turn when no step waits: small enough to look at control and timers often, large enough to amortise them.</summary>
-    private const int BatchSize = 256;
-
-    /// <summary>SpinWait rounds before parking; with <c>sleep1Threshold: -1</c> the later rounds yield the core rather than burn it.</summary>
-    private const int SpinRounds = 40;
-
-    /// <summary>
-    /// Longest back-off before the first look for work, in units of 25 ns (about 25 µs; the unit is roughly one
-    /// <see cref="Thread.SpinWait(int)"/> iteration, in which the back-off was first measured). Reached only while senders
-    /// stream; measured: 256 gave 44 ns per post, 1024 gave 20–39 ns, 4096 no better, and round trips stay at their floor
-    /// because request/response traffic shrinks it to 0.
-    /// </summary>
-    private const int MaxIdleBackoff = 1024;
-
-    /// <summary>Re-arms of the provider timer when the clock moved while it was armed (see <see cref="ArmProviderTimer"/>).</summary>
-    private const int MaxRearms = 3;
+    /// <summary>Messages and steps per turn of a dedicated loop: small enough to look at control and timers often, large enough to amortise them.</summary>
+    internal const int DedicatedTurnBudget = 256;
 
     /// <summary>Most steps a stop timeout runs to let cancelled coroutines end before it abandons the rest.</summary>
     private const int TimeoutStepBudget = 10_000;
@@ -63,116 +35,170 @@ public sealed partial class LoopActor
     /// <summary>Delay timers kept for reuse at most.</summary>
     private const int DelayPoolLimit = 256;
 
+    /// <summary>No Yield bound is pending (see <see cref="_mustReach"/>).</summary>
+    private const long NoBound = long.MaxValue;
+
     /// <summary>Coroutine steps ready to run on the loop thread.</summary>
     private readonly Queue<Envelope> _ready = new();
-
-    /// <summary>The loop's timers.</summary>
-    private readonly TimerQueue _timers = new();
-
-    /// <summary>Delay timers free for reuse.</summary>
-    private readonly Stack<DelayTimer> _delayPool = new();
 
     /// <summary>Stopwatch ticks above which a piece of work is reported slow; 0 when off. Immutable.</summary>
     private readonly long _slowTicks;
 
-    /// <summary>Counters the reader writes on every item, away from the fields senders read.</summary>
-    private ReaderHot _hot;
+    /// <summary>Coroutines started and not ended; its count is read racily by the stop timeout's thread for a stuck-loop report.</summary>
+    private readonly CoroutineList _live = new();
 
-    /// <summary>A message read while spinning, to run before the next read.</summary>
+    /// <summary>The loop's timers; created with the first one.</summary>
+    private TimerQueue? _timers;
+
+    /// <summary>Delay timers free for reuse; created with the first returned one.</summary>
+    private Stack<DelayTimer>? _delayPool;
+
+    /// <summary>Accepted messages run, as of the end of the last turn (during a turn the count is on the thread's line).</summary>
+    private long _executed;
+
+    /// <summary>Whether a turn of this loop is running (so the live count is <see cref="LoopThread.TurnExecuted"/>).</summary>
+    private bool _inTurn;
+
+    /// <summary>The accepted count every message must reach before waiting steps run (Yield's rule); <see cref="NoBound"/> when none.</summary>
+    private long _mustReach = NoBound;
+
+    /// <summary>A message read while looking for work, to run before the next read.</summary>
     private Envelope _stash;
 
     /// <summary>Whether <see cref="_stash"/> holds a message.</summary>
     private bool _hasStash;
 
+    /// <summary>Whether the loop's first turn has run (it publishes the start).</summary>
+    private bool _started;
+
     /// <summary>Pending timers as of the end of the last turn, published for metrics. Written by the loop only.</summary>
     private int _publishedPendingTimers;
 
-    /// <summary>Coroutines started and not ended; its count is read racily by the stop timeout's thread for a stuck-loop report.</summary>
-    private readonly CoroutineList _live = new();
+    /// <summary>The thread's clock for this loop's provider; set with the first timer registration.</summary>
+    private LoopClock? _clock;
 
-    /// <summary>The provider timer that wakes the loop for its earliest timer; created on first need.</summary>
-    private ITimer? _providerTimer;
+    /// <summary>This loop's entry in <see cref="_clock"/>; cleared when the loop finishes so the clock never holds it.</summary>
+    private ClockEntry? _clockEntry;
 
-    /// <summary>The due time <see cref="_providerTimer"/> is armed for; <see cref="long.MaxValue"/> when disarmed.</summary>
-    private long _armedDue = long.MaxValue;
-
-    /// <summary>Current back-off before the first look for work when idle (see <see cref="Idle"/>).</summary>
-    private int _idleBackoff;
-
-    /// <summary>Messages run when the loop last went idle: the batch since then tells streaming from request/response.</summary>
-    private long _executedAtLastIdle;
-
-    /// <summary>Set when the loop has finished its work and the thread should exit.</summary>
+    /// <summary>Set when the loop has finished its work and its thread should finish it.</summary>
     private bool _exit;
 
-    /// <summary>Accepted messages run so far, for metrics (any thread).</summary>
-    internal long ExecutedForMetrics => Volatile.Read(ref _hot.Executed);
+    /// <summary>The earliest due time registered with the thread's clock; <see cref="long.MaxValue"/> when none. Loop thread only.</summary>
+    internal long ClockDue { get; set; } = long.MaxValue;
+
+    /// <summary>Whether the loop has finished its work (its thread then calls <see cref="Finish"/>). Loop thread only.</summary>
+    internal bool IsExiting => _exit;
+
+    /// <summary>Accepted messages run so far, the running one included, for metrics (any thread; a moment's snapshot).</summary>
+    internal long ExecutedForMetrics
+    {
+        get
+        {
+            // During a turn the count is on the thread's line; read it only while the thread is still on this loop
+            // before and after the read (a turn of a sibling overwrites it), else the count the last turn left here.
+            if (_lt.IsRunning(this))
+            {
+                long turn = Volatile.Read(ref _lt.TurnExecuted);
+                if (_lt.IsRunning(this))
+                {
+                    return turn;
+                }
+            }
+
+            return Volatile.Read(ref _executed);
+        }
+    }
 
     /// <summary>Accepted messages not yet taken, for metrics (any thread; a moment's snapshot).</summary>
-    internal long DepthForMetrics => Math.Max(0, _gate.Accepted - Volatile.Read(ref _hot.Executed));
+    internal long DepthForMetrics => Math.Max(0, _gate.Accepted - ExecutedForMetrics);
 
     /// <summary>Pending timers as of the loop's last turn, for metrics (any thread).</summary>
     internal int PendingTimersForMetrics => Volatile.Read(ref _publishedPendingTimers);
 
-    private void ReaderMain()
+    /// <summary>Accepted messages run so far. Loop thread only.</summary>
+    private long Executed => _inTurn ? _lt.TurnExecuted : _executed;
+
+    /// <summary>Makes this loop the calling thread's current loop: <see cref="Current"/>, <see cref="IsOnLoopThread"/> and the context its awaits resume on.</summary>
+    internal void Install()
     {
         t_current = this;
         SynchronizationContext.SetSynchronizationContext(_context);
-        Publish(new LoopStarted(Name, _time.GetUtcNow(), Environment.CurrentManagedThreadId));
-        LoopLog.Started(_logger, Name, Environment.CurrentManagedThreadId);
+    }
+
+    /// <summary>Leaves the calling thread with no current loop.</summary>
+    internal static void Uninstall()
+    {
+        t_current = null;
+        SynchronizationContext.SetSynchronizationContext(null);
+    }
+
+    /// <summary>One turn, at most <paramref name="budget"/> messages and steps; returns how many messages it ran.</summary>
+    /// <param name="budget">The thread's turn budget.</param>
+    /// <param name="more">Whether work is known to be left (the loop goes straight back into the thread's queue).</param>
+    internal long RunTurn(int budget, out bool more)
+    {
+        AssertOwner();
+        long before = _executed;
+        _lt.TurnExecuted = before; // before the thread says it runs this loop: racy readers then see this loop's count
+        _lt.Running = this;
+        _inTurn = true;
+        more = false;
         try
         {
-            while (!_exit)
+            if (!_started)
             {
-                if (!RunTurn() && !_exit)
-                {
-                    Idle();
-                }
+                _started = true;
+                Publish(new LoopStarted(Name, _time.GetUtcNow(), Environment.CurrentManagedThreadId));
+                LoopLog.Started(_logger, Name, Environment.CurrentManagedThreadId);
             }
+
+            more = RunTurnCore(budget);
         }
-#pragma warning disable CA1031 // the reader must reach Finish whatever broke, or Completion would never complete
+#pragma warning disable CA1031 // a failure of the library's own code ends this loop, never its thread's other loops
         catch (Exception e)
 #pragma warning restore CA1031
         {
             LoopLog.ReaderFailed(_logger, e, Name);
+            StopAsync(StopMode.Immediate);
             _stopMode = StopMode.Immediate;
             _timedOut = false;
+            _exit = true;
         }
         finally
         {
-            Finish();
+            _executed = _lt.TurnExecuted; // before the thread stops saying it runs this loop
+            _inTurn = false;
+            _lt.Running = null;
         }
+
+        return _executed - before;
     }
 
-    /// <summary>One turn; false when it found nothing to do.</summary>
-    private bool RunTurn()
+    /// <summary>The turn's work; true when work is known to be left.</summary>
+    private bool RunTurnCore(int budget)
     {
-        AssertOwner();
-        bool progressed = false;
         if (_control.HasPending)
         {
             ProcessControl();
-            progressed = true;
             if (_exit)
             {
-                return true;
+                return false;
             }
         }
 
-        progressed |= FireDueTimers();
-        progressed |= MoveInbox();
+        FireDueTimers();
+        MoveInbox();
 
         int steps = _ready.Count;
         bool dataDone = true;
         if (!_dataAbandoned)
         {
-            dataDone = RunData(steps > 0, ref progressed);
+            dataDone = RunData(steps > 0, ref budget);
         }
 
-        if (dataDone && steps > 0)
+        if (dataDone && steps > 0 && budget > 0)
         {
-            RunSteps(steps);
-            progressed = true;
+            RunSteps(steps, ref budget);
         }
 
         if (_stopRequested)
@@ -180,31 +206,30 @@ public sealed partial class LoopActor
             CheckStopDone();
         }
 
-        _publishedPendingTimers = _timers.Count;
-        return progressed;
+        _publishedPendingTimers = _timers?.Count ?? 0;
+        return !_exit && (budget == 0 || !dataDone || _ready.Count > 0);
     }
 
-    /// <summary>Runs data messages; false if it had to stop short of the messages that must precede the waiting steps.</summary>
-    private bool RunData(bool stepsWaiting, ref bool progressed)
+    /// <summary>Runs data messages; false if it stopped short of the messages that must precede the waiting steps.</summary>
+    private bool RunData(bool stepsWaiting, ref int budget)
     {
         AssertOwner();
-        // With steps waiting, every message accepted before the turn must run first (Yield's rule). The bound is read
-        // from the gate lazily, at the first message taken: a Post that has returned has its message in the channel, so
-        // a channel empty at the first look means nothing sent earlier is waiting — and a coroutine that only yields
-        // never pays for reading the stripes.
-        long mustReach = long.MaxValue;
-        int budget = BatchSize;
+
+        // With steps waiting, every message accepted before them must run first (Yield's rule). A Post that has returned
+        // has its message in the channel, so a channel empty at the first look means nothing sent earlier is waiting —
+        // and a coroutine that only yields never pays for reading the gate.
         SpinWait landing = default;
-        while (true)
+        while (budget > 0)
         {
-            if (mustReach != long.MaxValue && _hot.Executed >= mustReach)
+            if (_mustReach != NoBound && _lt.TurnExecuted >= _mustReach)
             {
+                _mustReach = NoBound;
                 return true;
             }
 
             if (!TryTake(out var envelope))
             {
-                if (!stepsWaiting || mustReach == long.MaxValue)
+                if (!stepsWaiting || _mustReach == NoBound)
                 {
                     return true;
                 }
@@ -219,23 +244,32 @@ public sealed partial class LoopActor
                 continue;
             }
 
-            if (stepsWaiting && mustReach == long.MaxValue)
+            if (stepsWaiting && _mustReach == NoBound)
             {
-                mustReach = _gate.Accepted; // at least everything accepted before the turn began
+                _mustReach = _gate.Accepted; // at least everything accepted before the steps were queued
             }
 
-            progressed = true;
+            budget--;
             Invoke(in envelope);
             if (_control.HasPending)
             {
-                return !stepsWaiting || _hot.Executed >= mustReach;
-            }
-
-            if (!stepsWaiting && --budget == 0)
-            {
-                return true;
+                return !stepsWaiting || Reached();
             }
         }
+
+        return !stepsWaiting || Reached();
+    }
+
+    /// <summary>Whether the pending Yield bound has been reached (and clears it if so).</summary>
+    private bool Reached()
+    {
+        if (_mustReach != NoBound && _lt.TurnExecuted < _mustReach)
+        {
+            return false;
+        }
+
+        _mustReach = NoBound;
+        return true;
     }
 
     /// <summary>Takes the next data message (the stashed one first) and frees its place in a bounded mailbox.</summary>
@@ -252,29 +286,30 @@ public sealed partial class LoopActor
             return false;
         }
 
-        _hot.Executed++; // every message taken is run: taken and executed are one count
+        _lt.TurnExecuted++; // every message taken is run: taken and executed are one count
         _room?.OnDequeued();
         return true;
     }
 
-    /// <summary>Runs the first <paramref name="count"/> ready steps; steps they queue wait for the next turn.</summary>
+    /// <summary>Runs the first <paramref name="count"/> ready steps within the budget; steps they queue wait for the next turn.</summary>
     /// <remarks>
     /// When those steps have queued more and no other lane has anything (no control message, no timer, no step from
     /// another thread, no data message), the next turn would run exactly the new steps: they run here instead, without
-    /// the turn's round of checks. A coroutine that only yields spends its time in this loop.
+    /// the turn's round of checks, as long as the budget lasts. A coroutine that only yields spends its time in this loop.
     /// </remarks>
-    private void RunSteps(int count)
+    private void RunSteps(int count, ref int budget)
     {
         AssertOwner();
         while (true)
         {
-            for (int i = 0; i < count && _ready.TryDequeue(out var step); i++)
+            for (int i = 0; i < count && budget > 0 && _ready.TryDequeue(out var step); i++)
             {
+                budget--;
                 Invoke(in step);
             }
 
             count = _ready.Count;
-            if (count == 0 || _control.HasPending || _timers.Count != 0 || _stopRequested || !_stepInbox.IsEmpty || DataWaiting())
+            if (count == 0 || budget == 0 || _control.HasPending || _timers is { Count: > 0 } || _stopRequested || _stepInbox is { IsEmpty: false } || DataWaiting())
             {
                 return;
             }
@@ -299,22 +334,72 @@ public sealed partial class LoopActor
     }
 
     /// <summary>Moves steps posted from other threads into the ready queue.</summary>
-    private bool MoveInbox()
+    private void MoveInbox()
     {
-        bool moved = false;
-        while (_stepInbox.TryDequeue(out var step))
+        if (_stepInbox is not { } inbox)
         {
-            _ready.Enqueue(step);
-            moved = true;
+            return;
         }
 
-        return moved;
+        while (inbox.TryDequeue(out var step))
+        {
+            _ready.Enqueue(step);
+        }
+    }
+
+    /// <summary>
+    /// After a turn that left nothing to do: Idle, unless a lane has work after all (then it stays Scheduled and the
+    /// caller queues it again). Returns true when the caller must not queue it (idle, or a sender has just queued it).
+    /// </summary>
+    internal bool TryGoIdle()
+    {
+        AssertOwner();
+        Interlocked.Exchange(ref _status, StatusIdle); // the loop's fence of the scheduling handshake
+        if (!HasWork())
+        {
+            return true;
+        }
+
+        // Work arrived: take the loop back unless a sender already has (it queued the loop itself).
+        return Interlocked.CompareExchange(ref _status, StatusScheduled, StatusIdle) != StatusIdle;
+    }
+
+    /// <summary>Whether any lane has work; the gate's count covers a sender that has been accepted but not yet written.</summary>
+    private bool HasWork() =>
+        _control.HasPending || _ready.Count > 0 || _stepInbox is { IsEmpty: false } || DataWaiting()
+        || (!_dataAbandoned && _gate.Accepted > _executed);
+
+    /// <summary>Moves the loop from Idle to Scheduled for a clock that found its timer due; false if it already is (or has finished).</summary>
+    internal bool TryScheduleForTimers() =>
+        Volatile.Read(ref _status) == StatusIdle && Interlocked.CompareExchange(ref _status, StatusScheduled, StatusIdle) == StatusIdle;
+
+    /// <summary>Tells the thread's clock about the earliest timer if it moved earlier than the one registered. After each turn.</summary>
+    internal void RegisterTimers()
+    {
+        AssertOwner();
+        if (_timers is not { Count: > 0 } timers || !timers.TryPeekDue(out long due) || due >= ClockDue)
+        {
+            return;
+        }
+
+        if (_clock is null)
+        {
+            _clock = _lt.ClockFor(_time);
+            _clock.Loops++;
+        }
+
+        _clockEntry ??= new ClockEntry(this);
+        ClockDue = due;
+        if (!_clock.Register(_clockEntry, due))
+        {
+            _lt.FlagClockDue();
+        }
     }
 
     /// <summary>Runs one piece of work: faults go to the fault policy, slow work is reported.</summary>
     private void Invoke(in Envelope envelope)
     {
-        _hot.Busy = 1;
+        _lt.SetBusy(true);
         bool timed = _slowTicks != 0 || LoopMetrics.Durations.Enabled;
         long started = timed ? Stopwatch.GetTimestamp() : 0;
         try
@@ -338,139 +423,11 @@ public sealed partial class LoopActor
             }
         }
 
-        _hot.Busy = 0;
+        _lt.SetBusy(false);
     }
 
     /// <summary>Runs a continuation right away (a delay ending), under the same fault and slow-work rules.</summary>
     internal void RunInline(Action continuation) => Invoke(new Envelope(continuation));
-
-    /// <summary>No work: spin a little, then park until a sender, a control message or the provider timer wakes the loop.</summary>
-    private void Idle()
-    {
-        AssertOwner();
-        // Adaptive back-off. A reader that looks for work the moment it runs dry reads the very cache lines a streaming
-        // sender is writing, and the two then move in lockstep, one line transfer per message. So before its first
-        // look the reader waits _idleBackoff units (BackOff), adapted to what the last wait produced: a sender that
-        // streams fills a batch that grows with the wait (grow it, up to MaxIdleBackoff); request/response traffic
-        // yields one message whatever the wait (shrink it, so a request is picked up at once).
-        long batch = _hot.Executed - _executedAtLastIdle;
-        if (_idleBackoff > 0)
-        {
-            BackOff(_idleBackoff);
-        }
-
-        bool found = HasWorkCheap();
-        bool streaming = found && (_idleBackoff == 0 || batch >= Math.Max(2, _idleBackoff));
-        _idleBackoff = streaming ? Math.Min((_idleBackoff * 2) + 1, MaxIdleBackoff) : _idleBackoff >> 1;
-        _executedAtLastIdle = _hot.Executed;
-        if (found)
-        {
-            return;
-        }
-
-        SpinWait spinner = default;
-        for (int i = 0; i < SpinRounds; i++)
-        {
-            if (HasWorkCheap())
-            {
-                return;
-            }
-
-            spinner.SpinOnce(sleep1Threshold: -1);
-        }
-
-        if (!ArmProviderTimer())
-        {
-            return;
-        }
-
-        _parkSignal.Reset();
-        Interlocked.Exchange(ref _parked.Value, 1);
-        if (HasWorkCheap() || (!_dataAbandoned && _gate.Accepted > _hot.Executed))
-        {
-            Interlocked.Exchange(ref _parked.Value, 0);
-            return;
-        }
-
-        _parkSignal.WaitOne();
-    }
-
-    /// <summary>
-    /// Waits about <paramref name="units"/> × 25 ns (at least one yield, ~0.5 µs here) without occupying the core: by
-    /// yielding it, not by spinning. Measured with one producer posting 1,000,000 callbacks (a stopwatch harness
-    /// alternating with a raw channel loop, medians of 20 rounds): 1.71× the raw loop's time with a spinning back-off,
-    /// 1.33–1.43× with this one; round trips unchanged (request/response shrinks the back-off to nothing).
-    /// </summary>
-    private static void BackOff(int units)
-    {
-        long until = Stopwatch.GetTimestamp() + (units * Stopwatch.Frequency / 40_000_000);
-        do
-        {
-            Thread.Yield();
-        }
-        while (Stopwatch.GetTimestamp() < until);
-    }
-
-    /// <summary>Whether any lane has work, reading a waiting message into the stash.</summary>
-    private bool HasWorkCheap()
-    {
-        return _control.HasPending || _ready.Count > 0 || !_stepInbox.IsEmpty || DataWaiting();
-    }
-
-    /// <summary>Sets the provider timer for the earliest timer; false if a timer is already due (so the loop must not park).</summary>
-    private bool ArmProviderTimer()
-    {
-        if (!_timers.TryPeekDue(out long due))
-        {
-            if (_armedDue != long.MaxValue)
-            {
-                _providerTimer!.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-                _armedDue = long.MaxValue;
-            }
-
-            return true;
-        }
-
-        long now = NowTicks();
-        if (due <= now)
-        {
-            return false;
-        }
-
-        if (due == _armedDue)
-        {
-            return true;
-        }
-
-        // A provider timer is armed relative to the provider's clock at Change. A clock that moved between our reading
-        // and Change (a FakeTimeProvider.Advance from another thread, say) arms it late by that much — with a fake clock,
-        // for ever. So read the clock again: if it passed the due time, don't park; if it moved, arm again from the new
-        // reading. A fake clock moves only when advanced, so an unchanged reading proves the arming exact; a real clock
-        // moves by microseconds between two readings, so a bounded number of re-arms keeps the error to those.
-        for (int attempt = 0; ; attempt++)
-        {
-            // Far-off timers are armed in steps: a provider timer may not accept a due time of months.
-            var dueIn = TimeSpan.FromTicks(Math.Min(due - now, TimeSpan.TicksPerDay * 7));
-            _providerTimer ??= _time.CreateTimer(static s => ((LoopActor)s!).OnProviderTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            _providerTimer.Change(dueIn, Timeout.InfiniteTimeSpan);
-            _armedDue = due;
-            long after = NowTicks();
-            if (after >= due)
-            {
-                return false;
-            }
-
-            if (after == now || attempt == MaxRearms)
-            {
-                return true;
-            }
-
-            now = after;
-        }
-    }
-
-    /// <summary>The provider timer's callback, on whatever thread the provider uses: only a message.</summary>
-    private void OnProviderTimer() => SendControl(new ControlMessage(ControlKind.TimerWake));
 
     private void ProcessControl()
     {
@@ -492,9 +449,6 @@ public sealed partial class LoopActor
                 case ControlKind.TimerCancelled:
                     NoteCancelledInQueue((TimerHandle)message.Payload!);
                     break;
-                case ControlKind.TimerWake:
-                    _armedDue = long.MaxValue;
-                    break;
                 case ControlKind.StopTimeout:
                     OnStopTimeout();
                     break;
@@ -512,13 +466,13 @@ public sealed partial class LoopActor
     private PendingWork SnapshotPending()
     {
         AssertOwner();
-        long queued = _dataAbandoned ? 0 : _gate.Accepted - _hot.Executed;
-        DateTimeOffset? next = _timers.TryPeekDue(out long due) ? new DateTimeOffset(due, TimeSpan.Zero) : null;
+        long queued = _dataAbandoned ? 0 : _gate.Accepted - Executed;
+        DateTimeOffset? next = _timers is { } timers && timers.TryPeekDue(out long due) ? new DateTimeOffset(due, TimeSpan.Zero) : null;
         return new PendingWork(
             (int)Math.Min(queued, int.MaxValue),
-            _ready.Count + _stepInbox.Count,
+            _ready.Count + (_stepInbox?.Count ?? 0),
             _live.Count,
-            _timers.Count,
+            _timers?.Count ?? 0,
             next);
     }
 
@@ -538,20 +492,7 @@ public sealed partial class LoopActor
 
     private long NowTicks() => _time.GetUtcNow().UtcTicks;
 
-    /// <summary>Checks, in debug builds, that loop-owned state is being touched by the loop thread.</summary>
+    /// <summary>Checks, in debug builds, that loop-owned state is being touched inside this loop's turn.</summary>
     [Conditional("DEBUG")]
     private void AssertOwner() => Debug.Assert(IsOnLoopThread, $"loop-owned state of '{Name}' touched from thread {Environment.CurrentManagedThreadId}");
-
-    /// <summary>Fields the reader writes per item, on their own cache lines.</summary>
-    [StructLayout(LayoutKind.Explicit, Size = 192)]
-    private struct ReaderHot
-    {
-        /// <summary>Accepted messages taken from the data lane and run (the stop timeout's thread and metrics read it).</summary>
-        [FieldOffset(64)]
-        public long Executed;
-
-        /// <summary>1 while a piece of work runs (the stop timeout's thread reads it to tell a stuck loop).</summary>
-        [FieldOffset(72)]
-        public int Busy;
-    }
 }

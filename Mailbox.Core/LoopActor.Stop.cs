@@ -5,8 +5,9 @@ namespace Mailbox;
 // Stopping. StopAsync runs on the caller's thread and only sends: it moves the state to Stopping, closes the gate (so
 // every later send is refused and the accepted total is exact), releases senders waiting for room, arms the timeout on
 // the loop's clock and sends Stop on the control lane, which overtakes queued data. The loop thread does the rest
-// (BeginStop, CheckStopDone, OnStopTimeout, Finish); the tasks complete from a pool thread after the reader thread has
-// exited (joined), so no caller continuation runs on the loop and "completed" means "thread gone".
+// (BeginStop, CheckStopDone, OnStopTimeout, Finish); the tasks complete from a pool thread after the loop is done — for a
+// dedicated loop after its thread has exited (joined), for a grouped loop once its thread holds nothing of it — so no
+// caller continuation runs on the loop and "completed" means "will never run again".
 public sealed partial class LoopActor
 {
     /// <summary>The stop's mode; written by the stopper before it sends Stop, read by the loop after.</summary>
@@ -77,9 +78,14 @@ public sealed partial class LoopActor
     private void OnStopTimeoutElapsed()
     {
         SendControl(new ControlMessage(ControlKind.StopTimeout));
-        if (Volatile.Read(ref _hot.Busy) != 0)
+        if (_lt.IsBusyWith(this))
         {
-            long executed = Volatile.Read(ref _hot.Executed);
+            long executed = Volatile.Read(ref _lt.TurnExecuted);
+            if (!_lt.IsBusyWith(this))
+            {
+                return; // the turn ended while we read: the loop is not stuck, and it will finish the stop itself
+            }
+
             _stopped.TrySetResult(new StopReport(_stopMode, executed, _gate.Accepted - executed, _live.Count, Volatile.Read(ref _cancelledTimers), TimedOut: true));
         }
     }
@@ -112,8 +118,8 @@ public sealed partial class LoopActor
     private void CheckStopDone()
     {
         AssertOwner();
-        bool dataDone = _dataAbandoned || _hot.Executed >= _gate.Accepted;
-        if (dataDone && _live.Count == 0 && _ready.Count == 0 && _stepInbox.IsEmpty)
+        bool dataDone = _dataAbandoned || Executed >= _gate.Accepted;
+        if (dataDone && _live.Count == 0 && _ready.Count == 0 && _stepInbox is not { IsEmpty: false })
         {
             _exit = true;
         }
@@ -171,6 +177,11 @@ public sealed partial class LoopActor
     private void CancelTimers(bool includeDelays)
     {
         AssertOwner();
+        if (_timers is null)
+        {
+            return;
+        }
+
         foreach (var entry in _timers.RemoveAll(e => includeDelays || e.Timer is TimerHandle))
         {
             switch (entry.Timer)
@@ -220,9 +231,10 @@ public sealed partial class LoopActor
         }
     }
 
-    /// <summary>The reader's last act: final bookkeeping, the report, and the hand-off that completes the tasks after the thread exits.</summary>
-    private void Finish()
+    /// <summary>The loop's last act, on its thread after its last turn: final bookkeeping, the report, and the hand-off that completes the tasks.</summary>
+    internal void Finish()
     {
+        AssertOwner();
         StopReport report;
         try
         {
@@ -245,9 +257,15 @@ public sealed partial class LoopActor
             CancelTimers(includeDelays: true);
             AbandonLiveCoroutines();
 
-            _providerTimer?.Dispose();
             _timeoutTimer?.Dispose();
-            long executed = _hot.Executed;
+            Volatile.Write(ref _status, StatusFinished); // no sender or clock schedules it again
+            if (_clockEntry is not null)
+            {
+                _clockEntry.Loop = null; // the clock's heap may still hold the entry: it must not hold the loop
+                _clock!.Loops--;
+            }
+
+            long executed = _executed;
             report = new StopReport(_stopMode, executed, _gate.Accepted - executed, _cancelledCoroutines, _cancelledTimers, _timedOut);
             Volatile.Write(ref _state, (int)LoopState.Stopped);
             Publish(new LoopStopped(Name, _time.GetUtcNow(), report));
@@ -256,8 +274,7 @@ public sealed partial class LoopActor
         }
         finally
         {
-            t_current = null;
-            SynchronizationContext.SetSynchronizationContext(null);
+            _group?.OnLoopFinished(this, _stopMode, _executed, _gate.Accepted - _executed, _cancelledCoroutines, _cancelledTimers, _timedOut);
         }
 
         ThreadPool.UnsafeQueueUserWorkItem(static s => s.loop.CompleteAfterExit(s.report), (loop: this, report), preferLocal: false);
@@ -265,14 +282,17 @@ public sealed partial class LoopActor
 
     private void CompleteAfterExit(StopReport report)
     {
-        _thread.Join();
+        if (_group is null)
+        {
+            _lt.Join(); // a dedicated thread exits right after its only loop finished
+        }
+
         LoopMetrics.Unregister(this);
-        _parkSignal.Dispose();
         _stopped.TrySetResult(report);
         _completion.TrySetResult(report);
 
         // Messages an Immediate stop discarded are still in the channel; drop them now, off the stop's critical path,
-        // so a stopped loop that is still referenced does not hold them. The reader thread is gone: this is the only reader.
+        // so a stopped loop that is still referenced does not hold them. The loop never runs again: this is the only reader.
         while (_reader.TryRead(out _))
         {
         }

@@ -107,7 +107,7 @@ public sealed partial class LoopActor
         }
 
         handle.InQueue = true;
-        _timers.Add(new TimerEntry(handle), dueTicks);
+        Timers.Add(new TimerEntry(handle), dueTicks);
     }
 
     /// <summary>A handle was cancelled: count it out of the timer queue, on the loop thread (directly, or by message).</summary>
@@ -129,25 +129,28 @@ public sealed partial class LoopActor
         if (handle.InQueue)
         {
             handle.InQueue = false;
-            _timers.NoteDead();
+            _timers!.NoteDead();
         }
     }
 
-    internal void NoteTimerDead() => _timers.NoteDead();
+    internal void NoteTimerDead() => _timers!.NoteDead();
+
+    /// <summary>The timer queue, created with the first timer. Loop thread only.</summary>
+    private TimerQueue Timers => _timers ??= new TimerQueue();
 
     /// <summary>Fires every timer due now; false if none was due.</summary>
     private bool FireDueTimers()
     {
         AssertOwner();
-        if (_timers.Count == 0)
+        if (_timers is not { Count: > 0 } timers)
         {
             return false;
         }
 
         long now = NowTicks();
-        long setBefore = _timers.NextSequence;
+        long setBefore = timers.NextSequence;
         bool fired = false;
-        while (_timers.TryDequeueDue(now, setBefore, out var entry, out long due))
+        while (timers.TryDequeueDue(now, setBefore, out var entry, out long due))
         {
             fired = true;
             if (entry.Timer is TimerHandle handle)
@@ -196,7 +199,7 @@ public sealed partial class LoopActor
         }
 
         handle.InQueue = true;
-        _timers.Add(new TimerEntry(handle), next);
+        Timers.Add(new TimerEntry(handle), next);
     }
 
     /// <summary>Starts a <see cref="Delay"/> on this loop. Loop thread only (checked by the caller).</summary>
@@ -211,15 +214,16 @@ public sealed partial class LoopActor
         long due = DueAfter(delay, nameof(delay));
         var timer = cancellationToken.CanBeCanceled
             ? new DelayTimer(this, pooled: false)
-            : _delayPool.TryPop(out var pooled) ? pooled : new DelayTimer(this, pooled: true);
+            : _delayPool is not null && _delayPool.TryPop(out var pooled) ? pooled : new DelayTimer(this, pooled: true);
         timer.Start(cancellationToken);
         timer.InQueue = true;
-        timer.QueueSequence = _timers.Add(new TimerEntry(timer), due);
+        timer.QueueSequence = Timers.Add(new TimerEntry(timer), due);
         return new LoopDelayAwaitable(timer, timer.Generation);
     }
 
     internal void ReturnDelayTimer(DelayTimer timer)
     {
+        _delayPool ??= new Stack<DelayTimer>();
         if (_delayPool.Count < DelayPoolLimit)
         {
             _delayPool.Push(timer);

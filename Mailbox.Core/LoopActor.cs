@@ -8,9 +8,11 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Mailbox;
 
 /// <summary>
-/// An event loop that is an actor: one dedicated reader thread runs its callbacks, coroutine steps and timers, one at a
-/// time, in order; every other thread can only send it messages. This file is the senders' side; the reader's side is
-/// <c>LoopActor.Reader.cs</c>, the stop <c>LoopActor.Stop.cs</c>, timers <c>LoopActor.Timers.cs</c>.
+/// An event loop that is an actor: one thread runs its callbacks, coroutine steps and timers, one at a time, in order —
+/// a dedicated thread (<see cref="Spawn"/>) or one thread of a <see cref="LoopGroup"/> that the loop is pinned to for
+/// life; every other thread can only send it messages. This file is the senders' side; the loop's turn is
+/// <c>LoopActor.Reader.cs</c>, the thread that runs turns <c>Scheduling/LoopThread.cs</c>, the stop
+/// <c>LoopActor.Stop.cs</c>, timers <c>LoopActor.Timers.cs</c>.
 /// </summary>
 public sealed partial class LoopActor : IAsyncDisposable
 {
@@ -36,7 +38,7 @@ public sealed partial class LoopActor : IAsyncDisposable
     private readonly ChannelReader<Envelope> _reader;
 
     /// <summary>The data lane's acceptance point and exact accepted count.</summary>
-    private readonly SendGate _gate = new();
+    private readonly SendGate _gate;
 
     /// <summary>Free places in a bounded mailbox and the senders waiting for one; null when unbounded.</summary>
     private readonly BoundedRoom? _room;
@@ -44,8 +46,6 @@ public sealed partial class LoopActor : IAsyncDisposable
     /// <summary>Stop, query, timer set/cancel from other threads, wake-ups.</summary>
     private readonly ControlLane _control = new();
 
-    /// <summary>Coroutine steps posted from other threads (a continuation after work on the thread pool, say).</summary>
-    private readonly ConcurrentQueue<Envelope> _stepInbox = new();
 
     /// <summary><c>RunAsync</c> requests accepted and not yet started.</summary>
     private readonly QueuedRequests _queued = new();
@@ -53,11 +53,11 @@ public sealed partial class LoopActor : IAsyncDisposable
     /// <summary>The context every coroutine awaits under.</summary>
     private readonly LoopSynchronizationContext _context;
 
-    /// <summary>The scheduler behind <see cref="Scheduler"/>.</summary>
-    private readonly LoopTaskScheduler _scheduler;
+    /// <summary>The thread the loop is pinned to for life: its own, or one of its group's.</summary>
+    private readonly LoopThread _lt;
 
-    /// <summary>The reader thread.</summary>
-    private readonly Thread _thread;
+    /// <summary>The group the loop belongs to; null for a dedicated loop.</summary>
+    private readonly LoopGroup? _group;
 
     /// <summary>Where the loop logs.</summary>
     private readonly ILogger _logger;
@@ -67,14 +67,6 @@ public sealed partial class LoopActor : IAsyncDisposable
 
     /// <summary>Completes with the stop's report: at the thread's exit, or at a stop timeout while a callback is stuck.</summary>
     private readonly TaskCompletionSource<StopReport> _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    /// <summary>
-    /// Signalled by the sender that finds the reader parked. An <see cref="AutoResetEvent"/>, not a
-    /// <see cref="ManualResetEventSlim"/>: the slim event wakes its waiter inside <c>Monitor.Wait</c>, which must then take
-    /// back the lock the setter may still hold — a second block on the wake path. Measured on a remote Ask into a
-    /// loop-hosted actor (one wake per request): 1.05–1.21× plain Akka with the slim event, 1.01–1.09× with this one (five and six processes).
-    /// </summary>
-    private readonly AutoResetEvent _parkSignal = new(false);
 
     // ---- Shared state: Interlocked / Volatile only. ----
 
@@ -87,10 +79,29 @@ public sealed partial class LoopActor : IAsyncDisposable
     /// <summary>Whether a <see cref="MailboxFull"/> notice is on its way to the loop (coalesces notices).</summary>
     private int _fullNoticePending;
 
-    /// <summary>The reader's park flag, alone on its cache line: the reader writes it, senders read it after every send.</summary>
-    private PaddedInt _parked;
+    /// <summary>
+    /// Idle, Scheduled or Finished (see <c>Scheduling/LoopThread.cs</c>): a sender that finds Idle CASes it to Scheduled
+    /// and queues the loop on its thread; the thread writes it back to Idle when a turn leaves nothing to do. Senders
+    /// read it after every send, and it is written only at those transitions, so a streaming sender reads a clean line.
+    /// </summary>
+    private int _status = StatusScheduled;
 
-    private LoopActor(string name, LoopOptions options)
+    /// <summary>Coroutine steps posted from other threads (a continuation after work on the thread pool, say); created with the first.</summary>
+    private ConcurrentQueue<Envelope>? _stepInbox;
+
+    /// <summary>The scheduler behind <see cref="Scheduler"/>; created on first use.</summary>
+    private LoopTaskScheduler? _scheduler;
+
+    /// <summary>Nothing to run: a sender must schedule the loop.</summary>
+    private const int StatusIdle = 0;
+
+    /// <summary>Queued on its thread or running: senders only write their message.</summary>
+    private const int StatusScheduled = 1;
+
+    /// <summary>Finished for good: nobody schedules it again.</summary>
+    private const int StatusFinished = 2;
+
+    private LoopActor(string name, LoopOptions options, LoopThread thread, LoopGroup? group)
     {
         Name = name;
         _options = options;
@@ -108,15 +119,12 @@ public sealed partial class LoopActor : IAsyncDisposable
             _room = new BoundedRoom(capacity, AdmitWaiter);
         }
 
+        _lt = thread;
+        _group = group;
+        _gate = new SendGate(group is null ? SendGate.DedicatedStripes : 1);
         _context = new LoopSynchronizationContext(this);
-        _scheduler = new LoopTaskScheduler(this);
         _logger = options.LoggerFactory?.CreateLogger("Mailbox.LoopActor") ?? NullLogger.Instance;
         _slowTicks = options.SlowCallbackThreshold is { } slow ? (long)(slow.TotalSeconds * System.Diagnostics.Stopwatch.Frequency) : 0;
-        _thread = new Thread(ReaderMain)
-        {
-            Name = $"Mailbox loop '{name}'",
-            IsBackground = options.IsBackground,
-        };
     }
 
     /// <summary>The loop whose thread is calling; null on any other thread (a pool thread, say).</summary>
@@ -128,14 +136,20 @@ public sealed partial class LoopActor : IAsyncDisposable
     /// <summary>Running, Stopping (from the moment <see cref="StopAsync"/> returns) or Stopped.</summary>
     public LoopState State => (LoopState)Volatile.Read(ref _state);
 
-    /// <summary>Whether the caller is this loop's reader thread.</summary>
+    /// <summary>Whether this loop's work is running on the calling thread now (for a grouped loop: not merely whether the caller is a thread of its group).</summary>
     public bool IsOnLoopThread => ReferenceEquals(t_current, this);
 
-    /// <summary>Completes, with the final <see cref="StopReport"/>, once the reader thread has exited.</summary>
+    /// <summary>
+    /// Completes, with the final <see cref="StopReport"/>, once the loop will never run again: for a dedicated loop after
+    /// its thread has exited; for a grouped loop once its group thread holds nothing of it (the thread serves on).
+    /// </summary>
     public Task<StopReport> Completion => _completion.Task;
 
+    /// <summary>The group the loop belongs to; null for a dedicated loop.</summary>
+    public LoopGroup? Group => _group;
+
     /// <summary>A scheduler that runs tasks on the loop thread (for <c>Task.Factory.StartNew</c> and friends).</summary>
-    public TaskScheduler Scheduler => _scheduler;
+    public TaskScheduler Scheduler => _scheduler ?? Interlocked.CompareExchange(ref _scheduler, new LoopTaskScheduler(this), null) ?? _scheduler;
 
     /// <summary>Messages (posts and <c>RunAsync</c> requests) the loop has accepted; exact once the loop is stopping.</summary>
     public long AcceptedMessages => _gate.Accepted;
@@ -143,7 +157,7 @@ public sealed partial class LoopActor : IAsyncDisposable
     /// <summary>Sends refused so far (the loop was stopping, or the bounded mailbox was full).</summary>
     public long RefusedMessages => Interlocked.Read(ref _refused);
 
-    /// <summary>Starts a loop on its own dedicated, named thread.</summary>
+    /// <summary>Starts a loop on its own dedicated, named thread (the thread exits when the loop has stopped).</summary>
     /// <param name="name">Names the thread, logs and events; need not be unique.</param>
     /// <param name="options">Settings; defaults when null.</param>
     /// <returns>The running loop.</returns>
@@ -151,6 +165,27 @@ public sealed partial class LoopActor : IAsyncDisposable
     /// <exception cref="ArgumentException"><paramref name="name"/> is empty.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A capacity or threshold in <paramref name="options"/> is not positive.</exception>
     public static LoopActor Spawn(string name, LoopOptions? options = null)
+    {
+        options = ValidateSpawn(name, options);
+        var thread = LoopThread.CreateDedicated(name, options.IsBackground, DedicatedTurnBudget);
+        var loop = new LoopActor(name, options, thread, group: null);
+        LoopMetrics.Register(loop);
+        thread.Attach(loop);
+        thread.Start();
+        return loop;
+    }
+
+    /// <summary>Spawns a loop pinned to <paramref name="thread"/> of <paramref name="group"/> (validated by the caller).</summary>
+    internal static LoopActor SpawnOn(LoopThread thread, LoopGroup group, string name, LoopOptions options)
+    {
+        var loop = new LoopActor(name, options, thread, group);
+        LoopMetrics.Register(loop);
+        thread.Attach(loop);
+        return loop;
+    }
+
+    /// <summary>The argument checks every spawn makes; returns the options to use.</summary>
+    internal static LoopOptions ValidateSpawn(string name, LoopOptions? options)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         options ??= new LoopOptions();
@@ -170,10 +205,7 @@ public sealed partial class LoopActor : IAsyncDisposable
             throw new ArgumentOutOfRangeException(nameof(options), options.FullMode, "Unknown MailboxFullMode.");
         }
 
-        var loop = new LoopActor(name, options);
-        LoopMetrics.Register(loop);
-        loop._thread.Start();
-        return loop;
+        return options;
     }
 
     /// <summary>Queues <paramref name="callback"/> to run on the loop thread (asyncio's <c>call_soon_threadsafe</c>).</summary>
@@ -372,9 +404,10 @@ public sealed partial class LoopActor : IAsyncDisposable
             return;
         }
 
-        _stepInbox.Enqueue(step);
-        Interlocked.MemoryBarrier(); // the sender's fence of the park handshake (see LoopActor.Reader.cs)
-        WakeIfParked();
+        var inbox = _stepInbox ?? Interlocked.CompareExchange(ref _stepInbox, new ConcurrentQueue<Envelope>(), null) ?? _stepInbox;
+        inbox.Enqueue(step);
+        Interlocked.MemoryBarrier(); // the queue publishes the step with a plain release store: fence before reading the status
+        ScheduleSelf(urgent: true);
     }
 
     private Task<T> Submit<T>(Delegate coroutine, CancellationToken cancellationToken)
@@ -383,7 +416,7 @@ public sealed partial class LoopActor : IAsyncDisposable
 
         // Registered before the gate so that an Immediate stop always finds an accepted request (see QueuedRequests).
         _queued.Add(request);
-        var result = Send(request.ToEnvelope());
+        var result = Send(request.ToEnvelope(), urgent: true);
         if (result == SendResult.Full && _options.FullMode == MailboxFullMode.Wait)
         {
             return SubmitWhenRoomAsync(request, cancellationToken);
@@ -415,16 +448,18 @@ public sealed partial class LoopActor : IAsyncDisposable
         return await request.Task.ConfigureAwait(false);
     }
 
-    /// <summary>The data-lane send: room (if bounded), then the gate, then the channel, then a wake-up if the reader is parked.</summary>
+    /// <summary>The data-lane send: room (if bounded), then the gate, then the channel, then the loop scheduled if it was idle.</summary>
+    /// <param name="envelope">The message.</param>
+    /// <param name="urgent">Whether a napping thread must wake for it (a request someone awaits) rather than find it at the nap's end.</param>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private SendResult Send(in Envelope envelope)
+    private SendResult Send(in Envelope envelope, bool urgent = false)
     {
         if (_room is not null && !_room.TryTake())
         {
             return RefuseFull();
         }
 
-        if (!TryAccept(envelope))
+        if (!TryAccept(envelope, urgent))
         {
             _room?.GiveBack();
             return SendResult.Stopped;
@@ -435,10 +470,11 @@ public sealed partial class LoopActor : IAsyncDisposable
 
     /// <summary>
     /// The acceptance step every data-lane send ends with: enter the gate (refused and counted once the loop is
-    /// stopping), write the envelope, wake the reader if it is parked.
+    /// stopping), write the envelope, schedule the loop if it was idle. The gate's Interlocked increment is the sender's
+    /// fence of the scheduling handshake: the loop going idle reads the gate's count after its own fenced write.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool TryAccept(in Envelope envelope)
+    private bool TryAccept(in Envelope envelope, bool urgent)
     {
         if (!_gate.TryEnter())
         {
@@ -447,7 +483,7 @@ public sealed partial class LoopActor : IAsyncDisposable
         }
 
         _writer.TryWrite(envelope); // unbounded and never completed: always succeeds
-        WakeIfParked();
+        ScheduleSelf(urgent);
         return true;
     }
 
@@ -456,7 +492,7 @@ public sealed partial class LoopActor : IAsyncDisposable
         _room!.SendWhenFreeAsync(envelope, cancellationToken);
 
     /// <summary>Sends a waiting sender's envelope through the gate (called under the room's lock, by the loop or the sender).</summary>
-    private bool AdmitWaiter(Envelope envelope) => TryAccept(envelope);
+    private bool AdmitWaiter(Envelope envelope) => TryAccept(envelope, urgent: true);
 
     private SendResult RefuseFull()
     {
@@ -474,7 +510,7 @@ public sealed partial class LoopActor : IAsyncDisposable
         return SendResult.Full;
     }
 
-    /// <summary>Sends a control message and wakes the reader; false once the loop thread is done.</summary>
+    /// <summary>Sends a control message and schedules the loop; false once the loop is done.</summary>
     private bool SendControl(ControlMessage message)
     {
         if (!_control.TrySend(message))
@@ -482,16 +518,21 @@ public sealed partial class LoopActor : IAsyncDisposable
             return false;
         }
 
-        WakeIfParked();
+        ScheduleSelf(urgent: true);
         return true;
     }
 
+    /// <summary>After a send has published its work with a fence: queue the loop on its thread if it was idle.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void WakeIfParked()
+    private void ScheduleSelf(bool urgent)
     {
-        if (Volatile.Read(ref _parked.Value) != 0 && Interlocked.Exchange(ref _parked.Value, 0) != 0)
+        if (Volatile.Read(ref _status) == StatusIdle && Interlocked.CompareExchange(ref _status, StatusScheduled, StatusIdle) == StatusIdle)
         {
-            _parkSignal.Set();
+            _lt.Schedule(this, urgent);
+        }
+        else if (urgent)
+        {
+            _lt.Wake(urgent: true); // queued already, but its thread may be napping
         }
     }
 
@@ -516,9 +557,10 @@ public sealed partial class LoopActor : IAsyncDisposable
 
     private void ThrowIfBlockingOnSelf(string call)
     {
-        if (IsOnLoopThread)
+        if (ReferenceEquals(LoopThread.Current, _lt))
         {
-            throw new InvalidOperationException($"{call} was called on the thread of loop '{Name}': it would wait for the loop while blocking it, forever. Await RunAsync instead.");
+            string who = IsOnLoopThread ? $"loop '{Name}' itself" : $"loop '{t_current?.Name}', which shares a group thread with loop '{Name}'";
+            throw new InvalidOperationException($"{call} was called by {who}: it would wait for the loop while blocking its thread, forever. Await RunAsync instead.");
         }
     }
 

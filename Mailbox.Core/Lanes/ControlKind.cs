@@ -15,9 +15,6 @@ internal enum ControlKind
     /// <summary>A <see cref="TimerHandle"/> was cancelled from another thread: count it out of the timer queue.</summary>
     TimerCancelled,
 
-    /// <summary>The provider timer fired: some timer is due.</summary>
-    TimerWake,
-
     /// <summary>The stop's timeout passed.</summary>
     StopTimeout,
 

@@ -31,11 +31,14 @@ internal sealed class SendGate
     /// <summary>The exact accepted total, fixed by <see cref="Close"/>; -1 while open. Written once, by the closer.</summary>
     private long _closedTotal = -1;
 
-    public SendGate()
+    /// <summary>Stripes for a dedicated loop: its senders may be many threads at once, each on its own stripe.</summary>
+    public static readonly int DedicatedStripes = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(Environment.ProcessorCount * 2, 8, 64));
+
+    /// <param name="stripes">A power of two: <see cref="DedicatedStripes"/>, or 1 for a grouped loop (one of many on a thread, where a kilobyte of stripes per loop would cost more than contention saves).</param>
+    public SendGate(int stripes)
     {
-        int count = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(Environment.ProcessorCount * 2, 8, 64));
-        _stripes = new Stripe[count];
-        _mask = count - 1;
+        _stripes = new Stripe[stripes];
+        _mask = stripes - 1;
     }
 
     /// <summary>Whether <see cref="Close"/> has run.</summary>

@@ -1,0 +1,435 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace Mailbox;
+
+// One OS thread that runs loops: a dedicated loop is the only loop of its thread, a grouped loop shares one with its
+// siblings. Every loop is pinned to one LoopThread for life; this is the only code that runs loop turns.
+//
+// Ownership. _ready, _clocks, _executedTotal and the idle bookkeeping belong to this thread and are never locked. Other
+// threads reach it only through _incoming (loops they made runnable), _clockWake (a provider timer fired) and _signal.
+//
+// Scheduling. A loop is Idle, Scheduled or Finished (LoopActor._status). A sender publishes its work with an Interlocked
+// operation (the gate's increment, the control lane's flag, a barrier after the step inbox), then reads the status; if it
+// finds Idle, one CAS to Scheduled makes it the one sender that queues the loop on _incoming and wakes the thread. A
+// loop that is Scheduled is in _ready, in _incoming or running: later senders only write their message. After a turn the
+// thread either queues the loop again (budget spent, work left) or sends it back to Idle, which writes Idle with a full
+// fence and then looks at every lane once more (LoopActor.TryGoIdle): of the two fenced writes one comes first, so
+// either that re-check sees the sender's work or the sender sees Idle and schedules the loop. No wake-up is lost.
+//
+// Fairness. A turn runs at most the budget's messages and steps; then the loop goes to the back of _ready, behind its
+// siblings. _incoming is moved to the back of _ready before each pick, so a newly runnable loop waits at most one round.
+//
+// Idle. With nothing ready the thread first asks whether senders are streaming (the last run between two idles was
+// large). Then it naps: a blocking wait of NapMillis that plain posts do not cut short (they only queue), while control
+// messages, coroutine steps, RunAsync requests, timer wake-ups and full mailboxes do. Measured on the 2-vCPU reference
+// machine (benchmarks.md, "Where the time goes"): a reader that keeps running while it waits for a streaming sender
+// (spinning, yielding or sleeping microseconds) comes back every few dozen messages to the cache lines the sender is
+// writing, and in one of the two modes this machine shows it slows the sender 3-4x; a reader that blocks and then drains
+// tens of thousands of messages at once costs the sender nothing. Without streaming the thread spins briefly (a round
+// trip's next request is usually microseconds away) and then parks: it arms its clocks, writes Parked with a full fence,
+// looks at _incoming and _clockWake once more, and waits. A sender that queues a loop reads _parked after its own
+// Interlocked enqueue; as above, one of the two sees the other.
+//
+// Timers. Each loop keeps its own timer queue; the thread keeps, per TimeProvider its loops use, one LoopClock: a heap
+// of each loop's earliest due time and one provider ITimer armed for the earliest of them, so 100,000 loops with pending
+// timers are one provider timer and a heap, not 100,000 timers or a scan.
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The thread disposes its signal itself when it exits (CompleteAfterExit); nobody else may.")]
+internal sealed class LoopThread
+{
+    /// <summary>The most messages between two idles that still count as request/response rather than streaming.</summary>
+    private const int StreamingBatch = 64;
+
+    /// <summary>How long a nap waits, in milliseconds: the shortest blocking timed wait .NET offers on every platform.</summary>
+    private const int NapMillis = 1;
+
+    /// <summary>SpinWait rounds before parking; with <c>sleep1Threshold: -1</c> the later rounds yield the core rather than burn it.</summary>
+    private const int SpinRounds = 40;
+
+    /// <summary>Awake: senders need not wake the thread.</summary>
+    private const int Awake = 0;
+
+    /// <summary>Parked: every sender that queues a loop wakes the thread.</summary>
+    private const int Parked = 1;
+
+    /// <summary>Napping: only urgent sends wake the thread; plain posts wait for the nap's end.</summary>
+    private const int Napping = 2;
+
+    /// <summary>The thread this runs on, while <see cref="Run"/> is on the stack.</summary>
+    [ThreadStatic]
+    private static LoopThread? t_current;
+
+    /// <summary>The OS thread.</summary>
+    private readonly Thread _thread;
+
+    /// <summary>Messages and steps one loop runs per turn at most. Immutable.</summary>
+    private readonly int _turnBudget;
+
+    /// <summary>Loops made runnable by other threads, in the order they were. Any thread enqueues; this thread takes.</summary>
+    private readonly ConcurrentQueue<LoopActor> _incoming = new();
+
+    /// <summary>Runnable loops, in turn order. This thread only.</summary>
+    private readonly Queue<LoopActor> _ready = new();
+
+    /// <summary>One clock per TimeProvider this thread's loops use (usually one). This thread only.</summary>
+    private readonly List<LoopClock> _clocks = [];
+
+    /// <summary>Signalled by the sender that finds the thread parked (or napping, for urgent work).</summary>
+    private readonly AutoResetEvent _signal = new(false);
+
+    /// <summary>Completes after the OS thread has exited.</summary>
+    private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Fields this thread writes per message, and the park flag senders read, each on its own cache lines.</summary>
+    private ThreadHot _hot;
+
+    /// <summary>Loops attached and not finished. Attach from any thread (Interlocked), finish on this thread.</summary>
+    private int _loopCount;
+
+    /// <summary>Set when the thread should exit once it holds no loop: at once for a dedicated thread, at the group's stop otherwise.</summary>
+    private volatile bool _exitWhenEmpty;
+
+    /// <summary>Messages this thread has run, over all its loops. This thread only.</summary>
+    private long _executedTotal;
+
+    /// <summary><see cref="_executedTotal"/> when the thread last went idle: the run since then tells streaming from request/response.</summary>
+    private long _executedAtLastIdle;
+
+    /// <summary>The loop whose turn is running, or null. Written by this thread per turn; read racily by stop timeouts and metrics.</summary>
+    private volatile LoopActor? _running;
+
+    /// <summary>The loop whose turn is running (set by the turn itself, around its count; see <see cref="LoopActor.RunTurn"/>).</summary>
+    internal LoopActor? Running
+    {
+        get => _running;
+        set => _running = value;
+    }
+
+    /// <summary>The loop whose context is installed on the thread, so that a thread serving one loop sets it once.</summary>
+    private LoopActor? _installed;
+
+    private LoopThread(string threadName, bool isBackground, int turnBudget, bool dedicated)
+    {
+        _turnBudget = turnBudget;
+        _exitWhenEmpty = dedicated;
+        _thread = new Thread(Run) { Name = threadName, IsBackground = isBackground };
+    }
+
+    /// <summary>The loop thread the caller is, or null.</summary>
+    public static LoopThread? Current => t_current;
+
+    /// <summary>The managed thread id, for reports.</summary>
+    public int ManagedThreadId => _thread.ManagedThreadId;
+
+    /// <summary>Loops attached and not finished (a moment's snapshot).</summary>
+    public int LoopCount => Volatile.Read(ref _loopCount);
+
+    /// <summary>Completes after the OS thread has exited.</summary>
+    public Task Exited => _exited.Task;
+
+    /// <summary>Whether a turn of <paramref name="loop"/> is running a piece of work right now (any thread; racy by nature).</summary>
+    public bool IsBusyWith(LoopActor loop) => ReferenceEquals(_running, loop) && Volatile.Read(ref _hot.Busy) != 0;
+
+    /// <summary>Whether a turn of <paramref name="loop"/> is running now (any thread; racy by nature).</summary>
+    public bool IsRunning(LoopActor loop) => ReferenceEquals(_running, loop);
+
+    /// <summary>Accepted messages the running turn's loop has run, counted on this thread's own line. Loop thread only.</summary>
+    internal ref long TurnExecuted => ref _hot.Executed;
+
+    /// <summary>Marks the start and end of one piece of work (the stop timeout's thread reads it to tell a stuck loop).</summary>
+    internal void SetBusy(bool busy) => _hot.Busy = busy ? 1 : 0;
+
+    /// <summary>A thread for one dedicated loop: it exits when that loop has finished.</summary>
+    public static LoopThread CreateDedicated(string loopName, bool isBackground, int turnBudget) =>
+        new($"Mailbox loop '{loopName}'", isBackground, turnBudget, dedicated: true);
+
+    /// <summary>One thread of a group: it exits when the group stops and it holds no loop.</summary>
+    public static LoopThread CreateGrouped(string groupName, int index, bool isBackground, int turnBudget) =>
+        new($"Mailbox group '{groupName}' #{index}", isBackground, turnBudget, dedicated: false);
+
+    /// <summary>Starts the OS thread.</summary>
+    public void Start() => _thread.Start();
+
+    /// <summary>Waits for the OS thread to exit. Never from the thread itself.</summary>
+    public void Join() => _thread.Join();
+
+    /// <summary>Takes a new loop: it is counted, and its first turn (which publishes its start) is queued. Any thread.</summary>
+    public void Attach(LoopActor loop)
+    {
+        Interlocked.Increment(ref _loopCount);
+        Schedule(loop, urgent: true);
+    }
+
+    /// <summary>Lets a group thread exit once its last loop has finished. Any thread.</summary>
+    public void ExitWhenEmpty()
+    {
+        _exitWhenEmpty = true;
+        _incoming.Enqueue(null!); // a null entry is only a nudge: the thread re-reads its exit condition
+        Wake(urgent: true);
+    }
+
+    /// <summary>Queues a loop that a sender just moved from Idle to Scheduled, and wakes the thread if it must. Any thread.</summary>
+    public void Schedule(LoopActor loop, bool urgent)
+    {
+        if (t_current == this)
+        {
+            _ready.Enqueue(loop);
+            return;
+        }
+
+        _incoming.Enqueue(loop); // Interlocked inside: the sender's fence of the park handshake
+        Wake(urgent);
+    }
+
+    /// <summary>Wakes the thread if it is parked, or napping and <paramref name="urgent"/> is true. Any thread.</summary>
+    public void Wake(bool urgent)
+    {
+        if (urgent)
+        {
+            Interlocked.Exchange(ref _hot.Urgent, 1); // before reading _parked: a napping thread reads it after writing Napping
+        }
+
+        int parked = Volatile.Read(ref _hot.Parked);
+        if (parked == Awake || (parked == Napping && !urgent))
+        {
+            return;
+        }
+
+        if (Interlocked.Exchange(ref _hot.Parked, Awake) != Awake)
+        {
+            _signal.Set();
+        }
+    }
+
+    /// <summary>A provider timer of one of this thread's clocks fired. Any thread.</summary>
+    public void OnClockFired()
+    {
+        Interlocked.Exchange(ref _hot.ClockWake, 1);
+        Wake(urgent: true);
+    }
+
+    /// <summary>A clock found its earliest due time reached while arming: fire the clocks before the next turn. This thread only.</summary>
+    public void FlagClockDue() => Volatile.Write(ref _hot.ClockWake, 1);
+
+    /// <summary>Drops the clocks no loop uses any more, disposing their provider timers. This thread only.</summary>
+    private void PruneClocks()
+    {
+        for (int i = _clocks.Count - 1; i >= 0; i--)
+        {
+            if (_clocks[i].IsUnused)
+            {
+                _clocks[i].Dispose();
+                _clocks.RemoveAt(i);
+            }
+        }
+    }
+
+    /// <summary>The clock for <paramref name="provider"/>, made on first use. This thread only.</summary>
+    public LoopClock ClockFor(TimeProvider provider)
+    {
+        AssertOwner();
+        foreach (var clock in _clocks)
+        {
+            if (ReferenceEquals(clock.Provider, provider))
+            {
+                return clock;
+            }
+        }
+
+        var created = new LoopClock(this, provider);
+        _clocks.Add(created);
+        return created;
+    }
+
+    private void Run()
+    {
+        t_current = this;
+        try
+        {
+            while (true)
+            {
+                if (Volatile.Read(ref _hot.ClockWake) != 0)
+                {
+                    Interlocked.Exchange(ref _hot.ClockWake, 0);
+                    FireClocks();
+                }
+
+                MoveIncoming();
+                if (_ready.TryDequeue(out var loop))
+                {
+                    RunTurn(loop);
+                    continue;
+                }
+
+                if (_exitWhenEmpty && Volatile.Read(ref _loopCount) == 0)
+                {
+                    return;
+                }
+
+                Idle();
+            }
+        }
+        finally
+        {
+            foreach (var clock in _clocks)
+            {
+                clock.Dispose();
+            }
+
+            _clocks.Clear();
+            LoopActor.Uninstall();
+            t_current = null;
+            ThreadPool.UnsafeQueueUserWorkItem(static t => t.CompleteAfterExit(), this, preferLocal: false);
+        }
+    }
+
+    private void CompleteAfterExit()
+    {
+        _thread.Join();
+        _signal.Dispose();
+        _exited.TrySetResult();
+    }
+
+    /// <summary>One turn of one loop, then where it goes next: back of the queue, idle, or gone.</summary>
+    private void RunTurn(LoopActor loop)
+    {
+        if (!ReferenceEquals(_installed, loop))
+        {
+            loop.Install();
+            _installed = loop;
+        }
+
+        long ran = loop.RunTurn(_turnBudget, out bool more);
+        _executedTotal += ran;
+        if (loop.IsExiting)
+        {
+            loop.Finish();
+            _installed = null;
+            LoopActor.Uninstall();
+            PruneClocks();
+            Interlocked.Decrement(ref _loopCount);
+            return;
+        }
+
+        loop.RegisterTimers();
+        if (more || !loop.TryGoIdle())
+        {
+            _ready.Enqueue(loop);
+        }
+    }
+
+    private void MoveIncoming()
+    {
+        while (_incoming.TryDequeue(out var loop))
+        {
+            if (loop is not null)
+            {
+                _ready.Enqueue(loop);
+            }
+        }
+    }
+
+    /// <summary>Schedules every loop whose earliest timer is due on a clock that fired (or on all, when parking found one due).</summary>
+    private void FireClocks()
+    {
+        foreach (var clock in _clocks)
+        {
+            clock.TakeDue(_ready);
+        }
+    }
+
+    /// <summary>Nothing to run: nap while senders stream, else spin a little and park until a sender or a clock wakes the thread.</summary>
+    private void Idle()
+    {
+        AssertOwner();
+        long batch = _executedTotal - _executedAtLastIdle;
+        _executedAtLastIdle = _executedTotal;
+        if (batch > StreamingBatch)
+        {
+            // Posts that arrive now only queue (their loops may already sit in _incoming): the nap lets them pile up.
+            // Urgent work sets _hot.Urgent before it reads _parked, so either we see the flag here or it sees Napping.
+            Interlocked.Exchange(ref _hot.Parked, Napping);
+            if (Volatile.Read(ref _hot.Urgent) == 0 && Volatile.Read(ref _hot.ClockWake) == 0)
+            {
+                _signal.WaitOne(NapMillis);
+            }
+
+            Interlocked.Exchange(ref _hot.Parked, Awake);
+            Interlocked.Exchange(ref _hot.Urgent, 0); // urgent work flagged before this is already visible to MoveIncoming
+            return;
+        }
+
+        SpinWait spinner = default;
+        for (int i = 0; i < SpinRounds; i++)
+        {
+            if (HasWork())
+            {
+                return;
+            }
+
+            spinner.SpinOnce(sleep1Threshold: -1);
+        }
+
+        if (!ArmClocks())
+        {
+            FlagClockDue(); // a timer is due already: fire it instead of parking
+            return;
+        }
+
+        _signal.Reset();
+        Interlocked.Exchange(ref _hot.Parked, Parked);
+        if (HasWork())
+        {
+            Interlocked.Exchange(ref _hot.Parked, Awake);
+            return;
+        }
+
+        _signal.WaitOne();
+    }
+
+    private bool HasWork() => !_incoming.IsEmpty || Volatile.Read(ref _hot.ClockWake) != 0;
+
+    /// <summary>Arms every clock's provider timer for its earliest loop; false if one is due already.</summary>
+    private bool ArmClocks()
+    {
+        foreach (var clock in _clocks)
+        {
+            if (!clock.Arm())
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Checks, in debug builds, that thread-owned state is touched by this thread.</summary>
+    [Conditional("DEBUG")]
+    internal void AssertOwner() => Debug.Assert(t_current == this, $"state of loop thread '{_thread.Name}' touched from thread {Environment.CurrentManagedThreadId}");
+
+    /// <summary>What this thread writes per message and what senders read per send, kept apart.</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 256)]
+    private struct ThreadHot
+    {
+        /// <summary>The park state (Awake, Parked, Napping): this thread writes it, senders read it after queuing a loop.</summary>
+        [FieldOffset(64)]
+        public int Parked;
+
+        /// <summary>Set by a provider timer callback; this thread clears it before it fires its clocks.</summary>
+        [FieldOffset(68)]
+        public int ClockWake;
+
+        /// <summary>Set by a sender whose work must not wait for a nap's end (control, steps, requests, a full mailbox).</summary>
+        [FieldOffset(72)]
+        public int Urgent;
+
+        /// <summary>The running loop's executed count during its turn (moved in and out by <see cref="LoopActor.RunTurn"/>).</summary>
+        [FieldOffset(192 - 64)]
+        public long Executed;
+
+        /// <summary>1 while a piece of work runs.</summary>
+        [FieldOffset(192 - 56)]
+        public int Busy;
+    }
+}
