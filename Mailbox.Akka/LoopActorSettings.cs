@@ -17,8 +17,9 @@ public sealed record LoopActorSettings
     /// <see langword="null"/> for a loop on a dedicated thread of its own (<see cref="LoopActor.Spawn"/>). Put many
     /// actors (say the entities of a shard region) in one group so that they share a few threads instead of holding a
     /// thread each. The group belongs to the caller: it must outlive its actors (stop the actor system, or the actors,
-    /// before the group), and an actor created once the group's stop has begun fails to start, its loop refused with
-    /// <see cref="LoopStoppedException"/>. A handler that blocks stalls every actor whose loop shares its thread.
+    /// before the group), and an actor created once the group's stop has begun gets a loop that is already stopped: it
+    /// stops at once, its messages become counted dead letters, and <see cref="LoopActorStopped"/> is published. A
+    /// handler that blocks stalls every actor whose loop shares its thread.
     /// </summary>
     public LoopGroup? Group { get; init; }
 

@@ -44,7 +44,6 @@ internal sealed class LoopDispatcher : MessageDispatcher
 
     /// <summary>Spawns the actor's loop from its props, then lets Akka schedule the actor's first run (its creation) there.</summary>
     /// <exception cref="InvalidOperationException">The actor's props were not made by <see cref="LoopActorProps.Create"/>, or another actor is already attached.</exception>
-    /// <exception cref="LoopStoppedException">The settings name a <see cref="LoopGroup"/> whose stop has begun.</exception>
     public override void Attach(ActorCell cell)
     {
         if (cell.Props.Arguments is not [LoopHostSpec spec])
@@ -52,9 +51,7 @@ internal sealed class LoopDispatcher : MessageDispatcher
             throw new InvalidOperationException($"The dispatcher '{Id}' runs only actors made by {nameof(LoopActorProps)}.{nameof(LoopActorProps.Create)}; {cell.Self.Path} is not one.");
         }
 
-        var settings = spec.Settings;
-        var loop = settings.Group is { } group ? group.Spawn(spec.Name, settings.LoopOptions) : LoopActor.Spawn(spec.Name, settings.LoopOptions);
-        var host = new LoopHost(spec, loop);
+        var host = new LoopHost(spec, SpawnLoop(spec));
         if (Interlocked.CompareExchange(ref _host, host, null) is not null)
         {
             _ = host.Loop.StopAsync(StopMode.Immediate);
@@ -63,6 +60,32 @@ internal sealed class LoopDispatcher : MessageDispatcher
 
         _ = host.Loop.Completion.ContinueWith(static (_, d) => ((LoopDispatcher)d!).RescueDiscardedRun(), this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         base.Attach(cell);
+    }
+
+    /// <summary>
+    /// The actor's loop: in the settings' group, or on a dedicated thread. A group whose stop has begun refuses the
+    /// spawn; the actor then gets a dedicated loop that is stopped at once, so that it is created on the pool, turns
+    /// what it receives into dead letters and stops with its <see cref="LoopActorStopped"/>, as any actor whose loop
+    /// has ended — rather than failing inside Akka's supervision and never terminating.
+    /// </summary>
+    private static LoopActor SpawnLoop(LoopHostSpec spec)
+    {
+        var settings = spec.Settings;
+        if (settings.Group is not { } group)
+        {
+            return LoopActor.Spawn(spec.Name, settings.LoopOptions);
+        }
+
+        try
+        {
+            return group.Spawn(spec.Name, settings.LoopOptions);
+        }
+        catch (LoopStoppedException)
+        {
+            var stopped = LoopActor.Spawn(spec.Name, settings.LoopOptions);
+            _ = stopped.StopAsync(StopMode.Immediate);
+            return stopped;
+        }
     }
 
     protected override void ExecuteTask(IRunnable run)

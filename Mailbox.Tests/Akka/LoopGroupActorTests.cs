@@ -73,5 +73,29 @@ public sealed class LoopGroupActorTests : LoopTestKit
         Assert.Equal((Actors, executed, 0L, false), (report.Loops, report.Executed, report.Discarded, report.TimedOut));
     }
 
+    [Fact]
+    public async Task ActorOf_GroupAlreadyStopped_ActorStopsAtOnceWithItsMessagesCountedAsDeadLetters()
+    {
+        var group = LoopGroup.Create("akka-stopped", new LoopGroupOptions { ThreadCount = 1 });
+        await Within(group.StopAsync());
+        Sys.EventStream.Subscribe(TestActor, typeof(LoopActorStopped));
+        var watcher = CreateTestProbe();
+
+        var actor = Sys.ActorOf(LoopActorProps.Create("late", (_, context) =>
+        {
+            context.Reply("handled");
+            return Task.CompletedTask;
+        }, new LoopActorSettings { Group = group }));
+        watcher.Watch(actor);
+        actor.Tell("hello");
+
+        var stopped = await ExpectMsgAsync<LoopActorStopped>(Patience);
+        Assert.Equal(0, stopped.Handled);
+        Assert.Equal(stopped.Received, stopped.DeadLetters);
+        await watcher.ExpectTerminatedAsync(actor, Patience);
+        Assert.Equal(0, group.LoopCount);
+        await ExpectNoMsgAsync(Quiet); // no reply: nothing was handled
+    }
+
     private sealed record Where(string Text, bool OnItsLoop, int ThreadBefore, int ThreadAfter);
 }
