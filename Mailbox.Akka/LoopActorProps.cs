@@ -15,6 +15,9 @@ namespace Mailbox.Akka;
 /// crosses Akka's mailbox and nothing else, and a handler that finishes synchronously costs no allocation. The loop's
 /// own mailbox carries the actor's mailbox runs and whatever handlers post to it; it must be unbounded (bound the actor
 /// with an Akka bounded mailbox instead).</para>
+/// <para><b>Threads.</b> Each actor's loop has a dedicated thread by default; with <see cref="LoopActorSettings.Group"/>
+/// the loops share the threads of a <see cref="LoopGroup"/>, each pinned to one of them for life, so that thousands of
+/// actors (sharded entities) are not thousands of threads.</para>
 /// <para><b>Order.</b> Handlers start in the order the actor received the messages, so Akka's per-sender order holds
 /// on the loop. Handlers that await may finish, and reply, in another order.</para>
 /// <para><b>Faults.</b> A handler that throws (or ends cancelled, or is abandoned by a stop) without having replied

@@ -25,6 +25,27 @@ public static class LoopActorServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentException.ThrowIfNullOrEmpty(name);
+        return services.AddLoop(name, configure, static (_, name, options) => LoopActor.Spawn(name, options));
+    }
+
+    /// <summary>Registers a loop named <paramref name="name"/>; see <see cref="AddLoopActor(IServiceCollection, string, Func{IServiceProvider, LoopOptions, LoopOptions}?)"/>.</summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="name">The loop's name and service key.</param>
+    /// <param name="configure">Adjusts the options, e.g. <c>o =&gt; o with { MailboxCapacity = 1000 }</c>.</param>
+    /// <returns>The service collection.</returns>
+    public static IServiceCollection AddLoopActor(this IServiceCollection services, string name, Func<LoopOptions, LoopOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        return services.AddLoopActor(name, (_, options) => configure(options));
+    }
+
+    /// <summary>
+    /// Registers a loop as a keyed <see cref="LoopActor"/> singleton with a hosted service that stops it with
+    /// <see cref="StopMode.Drain"/>; <paramref name="spawn"/> makes it from the container, its name and its options.
+    /// Arguments are checked by the public callers.
+    /// </summary>
+    internal static IServiceCollection AddLoop(this IServiceCollection services, string name, Func<IServiceProvider, LoopOptions, LoopOptions>? configure, Func<IServiceProvider, string, LoopOptions, LoopActor> spawn)
+    {
         if (services.Any(d => d.IsKeyedService && d.ServiceType == typeof(LoopActor) && name.Equals(d.ServiceKey)))
         {
             throw new InvalidOperationException($"A loop actor named '{name}' is already registered.");
@@ -37,23 +58,12 @@ public static class LoopActorServiceCollectionExtensions
                 LoggerFactory = provider.GetService<ILoggerFactory>(),
                 TimeProvider = provider.GetService<TimeProvider>() ?? TimeProvider.System,
             };
-            return LoopActor.Spawn(name, configure is null ? options : configure(provider, options));
+            return spawn(provider, name, configure is null ? options : configure(provider, options));
         });
 
         // A factory registration per loop: AddHostedService would fold every loop into one service.
         services.AddSingleton<IHostedService>(provider => new LoopActorHostedService(name, provider));
         services.TryAddSingleton(TimeProvider.System);
         return services;
-    }
-
-    /// <summary>Registers a loop named <paramref name="name"/>; see <see cref="AddLoopActor(IServiceCollection, string, Func{IServiceProvider, LoopOptions, LoopOptions}?)"/>.</summary>
-    /// <param name="services">The service collection.</param>
-    /// <param name="name">The loop's name and service key.</param>
-    /// <param name="configure">Adjusts the options, e.g. <c>o =&gt; o with { MailboxCapacity = 1000 }</c>.</param>
-    /// <returns>The service collection.</returns>
-    public static IServiceCollection AddLoopActor(this IServiceCollection services, string name, Func<LoopOptions, LoopOptions> configure)
-    {
-        ArgumentNullException.ThrowIfNull(configure);
-        return services.AddLoopActor(name, (_, options) => configure(options));
     }
 }

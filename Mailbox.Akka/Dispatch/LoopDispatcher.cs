@@ -4,7 +4,8 @@ namespace Mailbox.Akka;
 
 /// <summary>
 /// An Akka dispatcher backed by one <see cref="LoopActor"/>: the actor's mailbox runs on the loop thread, so a message
-/// crosses one queue (Akka's mailbox) and its handler is called there directly. One dispatcher, one loop, one actor.
+/// crosses one queue (Akka's mailbox) and its handler is called there directly. One dispatcher, one loop, one actor; the
+/// loop has a dedicated thread, or shares the threads of <see cref="LoopActorSettings.Group"/> when the settings name one.
 /// </summary>
 /// <remarks>
 /// <para><b>Threads.</b> <see cref="Attach"/> runs on the thread that creates the actor, before any mailbox run; it
@@ -50,7 +51,7 @@ internal sealed class LoopDispatcher : MessageDispatcher
             throw new InvalidOperationException($"The dispatcher '{Id}' runs only actors made by {nameof(LoopActorProps)}.{nameof(LoopActorProps.Create)}; {cell.Self.Path} is not one.");
         }
 
-        var host = new LoopHost(spec, LoopActor.Spawn(spec.Name, spec.Settings.LoopOptions));
+        var host = new LoopHost(spec, SpawnLoop(spec));
         if (Interlocked.CompareExchange(ref _host, host, null) is not null)
         {
             _ = host.Loop.StopAsync(StopMode.Immediate);
@@ -59,6 +60,32 @@ internal sealed class LoopDispatcher : MessageDispatcher
 
         _ = host.Loop.Completion.ContinueWith(static (_, d) => ((LoopDispatcher)d!).RescueDiscardedRun(), this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         base.Attach(cell);
+    }
+
+    /// <summary>
+    /// The actor's loop: in the settings' group, or on a dedicated thread. A group whose stop has begun refuses the
+    /// spawn; the actor then gets a dedicated loop that is stopped at once, so that it is created on the pool, turns
+    /// what it receives into dead letters and stops with its <see cref="LoopActorStopped"/>, as any actor whose loop
+    /// has ended — rather than failing inside Akka's supervision and never terminating.
+    /// </summary>
+    private static LoopActor SpawnLoop(LoopHostSpec spec)
+    {
+        var settings = spec.Settings;
+        if (settings.Group is not { } group)
+        {
+            return LoopActor.Spawn(spec.Name, settings.LoopOptions);
+        }
+
+        try
+        {
+            return group.Spawn(spec.Name, settings.LoopOptions);
+        }
+        catch (LoopStoppedException)
+        {
+            var stopped = LoopActor.Spawn(spec.Name, settings.LoopOptions);
+            _ = stopped.StopAsync(StopMode.Immediate);
+            return stopped;
+        }
     }
 
     protected override void ExecuteTask(IRunnable run)
