@@ -27,11 +27,19 @@
 // Many-loops probe (not BenchmarkDotNet): per subject, in a process of its own, 100,000 entities' memory, threads, idle
 // CPU, and one timed spawn, storm and stop (ManyLoopsProbe.cs). 37 s measured on the 2-core machine under load:
 //   dotnet run -c Release --project Mailbox.Bench -- --many-loops-probe [--entities N] [--subject mailbox|akka|proto]
+// Post harness (not BenchmarkDotNet): one producer's Post and Post<TState> against the raw channel loop, alternated in
+// one process, medians of 5 rounds of 2,000,000 posts (PostHarness.cs); run it in several processes:
+//   for i in $(seq 10); do dotnet run -c Release --no-build --project Mailbox.Bench -- --post-harness; done
 
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using Mailbox.Bench;
+
+if (args.Contains(PostHarness.Option))
+{
+    return PostHarness.Run();
+}
 
 if (args.Contains(ManyLoopsProbe.Option))
 {
