@@ -38,8 +38,8 @@ public sealed partial class LoopActor
     /// <summary>No Yield bound is pending (see <see cref="_mustReach"/>).</summary>
     private const long NoBound = long.MaxValue;
 
-    /// <summary>Coroutine steps ready to run on the loop thread.</summary>
-    private readonly Queue<Envelope> _ready = new();
+    /// <summary>Coroutine steps ready to run on the loop thread; created with the first (a loop that only runs posts never has one).</summary>
+    private Queue<Envelope>? _ready;
 
     /// <summary>Stopwatch ticks above which a piece of work is reported slow; 0 when off. Immutable.</summary>
     private readonly long _slowTicks;
@@ -114,6 +114,12 @@ public sealed partial class LoopActor
 
     /// <summary>Pending timers as of the loop's last turn, for metrics (any thread).</summary>
     internal int PendingTimersForMetrics => Volatile.Read(ref _publishedPendingTimers);
+
+    /// <summary>The ready queue, created with the first step. Loop thread only.</summary>
+    private Queue<Envelope> Ready => _ready ??= new Queue<Envelope>();
+
+    /// <summary>Ready steps. Loop thread only.</summary>
+    private int ReadyCount => _ready?.Count ?? 0;
 
     /// <summary>Accepted messages run so far. Loop thread only.</summary>
     private long Executed => _inTurn ? _lt.TurnExecuted : _executed;
@@ -193,7 +199,7 @@ public sealed partial class LoopActor
         FireDueTimers();
         MoveInbox();
 
-        int steps = _ready.Count;
+        int steps = ReadyCount;
         bool dataDone = true;
         if (!_dataAbandoned)
         {
@@ -211,7 +217,7 @@ public sealed partial class LoopActor
         }
 
         _publishedPendingTimers = _timers?.Count ?? 0;
-        return !_exit && (budget == 0 || !dataDone || _ready.Count > 0);
+        return !_exit && (budget == 0 || !dataDone || ReadyCount > 0);
     }
 
     /// <summary>Runs data messages; false if it stopped short of the messages that must precede the waiting steps.</summary>
@@ -306,15 +312,16 @@ public sealed partial class LoopActor
     private void RunSteps(int count, ref int budget)
     {
         AssertOwner();
+        var ready = _ready!; // count > 0: it exists
         while (true)
         {
-            for (int i = 0; i < count && budget > 0 && _ready.TryDequeue(out var step); i++)
+            for (int i = 0; i < count && budget > 0 && ready.TryDequeue(out var step); i++)
             {
                 budget--;
                 Invoke(in step);
             }
 
-            count = _ready.Count;
+            count = ready.Count;
             if (count == 0 || budget == 0 || ControlPending || _timers is { Count: > 0 } || _stopRequested || _stepInbox is { IsEmpty: false } || DataWaiting())
             {
                 return;
@@ -349,7 +356,7 @@ public sealed partial class LoopActor
 
         while (inbox.TryDequeue(out var step))
         {
-            _ready.Enqueue(step);
+            Ready.Enqueue(step);
         }
     }
 
@@ -372,7 +379,7 @@ public sealed partial class LoopActor
 
     /// <summary>Whether any lane has work; the gate's count covers a sender that has been accepted but not yet written (and, for a one-field gate, the whole data lane).</summary>
     private bool HasWork() =>
-        ControlPending || _ready.Count > 0 || _stepInbox is { IsEmpty: false } || _hasStash
+        ControlPending || ReadyCount > 0 || _stepInbox is { IsEmpty: false } || _hasStash
         || (!_dataAbandoned && ((!_gate.IsSingle && DataWaiting()) || _gate.Accepted > _executed));
 
     /// <summary>Moves the loop from Idle to Scheduled for a clock that found its timer due; false if it already is (or has finished).</summary>
@@ -476,7 +483,7 @@ public sealed partial class LoopActor
         DateTimeOffset? next = _timers is { } timers && timers.TryPeekDue(out long due) ? new DateTimeOffset(due, TimeSpan.Zero) : null;
         return new PendingWork(
             (int)Math.Min(queued, int.MaxValue),
-            _ready.Count + (_stepInbox?.Count ?? 0),
+            ReadyCount + (_stepInbox?.Count ?? 0),
             _live.Count,
             _timers?.Count ?? 0,
             next);

@@ -151,7 +151,7 @@ public sealed partial class LoopActor
     {
         AssertOwner();
         bool dataDone = _dataAbandoned || Executed >= _gate.Accepted;
-        if (dataDone && _live.Count == 0 && _ready.Count == 0 && _stepInbox is not { IsEmpty: false })
+        if (dataDone && _live.Count == 0 && ReadyCount == 0 && _stepInbox is not { IsEmpty: false })
         {
             _exit = true;
         }
@@ -175,7 +175,7 @@ public sealed partial class LoopActor
         for (int budget = TimeoutStepBudget; _live.Count > 0 && budget > 0; budget--)
         {
             MoveInbox();
-            if (!_ready.TryDequeue(out var step))
+            if (_ready is null || !_ready.TryDequeue(out var step))
             {
                 break;
             }

@@ -44,7 +44,7 @@ public sealed partial class LoopActor : IAsyncDisposable
     private readonly ChannelReader<Envelope> _reader;
 
     /// <summary>The data lane's acceptance point and exact accepted count.</summary>
-    private readonly SendGate _gate;
+    private SendGate _gate; // a mutable struct, used in place: never copy it
 
     /// <summary>Free places in a bounded mailbox and the senders waiting for one; null when unbounded.</summary>
     private readonly BoundedRoom? _room;
@@ -419,7 +419,7 @@ public sealed partial class LoopActor : IAsyncDisposable
     {
         if (IsOnLoopThread)
         {
-            _ready.Enqueue(step);
+            Ready.Enqueue(step);
             return;
         }
 

@@ -5,11 +5,13 @@ namespace Mailbox;
 /// end exactly their tasks without scanning the data lane. Added by the sender, removed by the loop at start: a
 /// <see cref="CoroutineList"/> under a lock, O(1) both ways and without allocation.
 /// </summary>
-/// <remarks>The lock is the list object itself: a <see cref="Lock"/> of its own would be one more object in every loop of a group.</remarks>
-internal sealed class QueuedRequests
+/// <remarks>The lock is the list object itself, and this wrapper a struct: a <see cref="Lock"/> and a wrapper object of their own would be two more objects in every loop of a group.</remarks>
+internal readonly struct QueuedRequests
 {
     /// <summary>The queued requests; also the lock that guards them.</summary>
-    private readonly CoroutineList _list = new();
+    private readonly CoroutineList _list;
+
+    public QueuedRequests() => _list = new CoroutineList();
 
     public void Add(CoroutineRequest request)
     {

@@ -4,7 +4,8 @@ using System.Runtime.InteropServices;
 namespace Mailbox;
 
 /// <summary>
-/// The point at which a data-lane send is accepted, and the exact count of accepted sends.
+/// The point at which a data-lane send is accepted, and the exact count of accepted sends. A struct held in place in
+/// its loop (a grouped loop's single counter then costs no object of its own); never copied.
 /// </summary>
 /// <remarks>
 /// A sender enters the gate with one <see cref="Interlocked.Increment(ref long)"/> on a stripe picked by its thread id,
@@ -17,7 +18,7 @@ namespace Mailbox;
 /// <c>LoopActor.Reader.cs</c>). Stripes sit on their own 128-byte blocks so that senders on different threads do not
 /// share a cache line with each other or with the reader.
 /// </remarks>
-internal sealed class SendGate
+internal struct SendGate
 {
     /// <summary>The bit <see cref="Close"/> sets in every stripe; below it, a stripe counts entries.</summary>
     private const long ClosedBit = 1L << 62;
