@@ -52,7 +52,6 @@ public sealed partial class LoopActor : IAsyncDisposable
     /// <summary>Stop, query, timer set/cancel from other threads, mailbox-full notices; created with the first (most loops of a group never get one until their stop).</summary>
     private ControlLane? _control;
 
-
     /// <summary><c>RunAsync</c> requests accepted and not yet started.</summary>
     private readonly QueuedRequests _queued = new();
 
@@ -68,9 +67,8 @@ public sealed partial class LoopActor : IAsyncDisposable
     /// <summary>Where the loop logs.</summary>
     private readonly ILogger _logger;
 
-    /// <summary>Completes (after the reader thread has exited) with the final report.</summary>
+    /// <summary>Completes with the final report once the loop will never run again (a dedicated loop: after its thread has exited).</summary>
     private readonly TaskCompletionSource<StopReport> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
 
     // ---- Shared state: Interlocked / Volatile only. ----
 

@@ -75,7 +75,12 @@ internal sealed class LoopThread
     /// <summary>One clock per TimeProvider this thread's loops use (usually one). This thread only.</summary>
     private readonly List<LoopClock> _clocks = [];
 
-    /// <summary>Signalled by the sender that finds the thread parked (or napping, for urgent work).</summary>
+    /// <summary>
+    /// Signalled by the sender that finds the thread parked (or napping, for urgent work). An <see cref="AutoResetEvent"/>,
+    /// not a <see cref="ManualResetEventSlim"/>: the slim event wakes its waiter inside <c>Monitor.Wait</c>, which must then
+    /// take back the lock the setter may still hold — a second block on the wake path. Measured on a remote Ask into a
+    /// loop-hosted actor (one wake per request): 1.05–1.21× plain Akka with the slim event, 1.01–1.09× with this one.
+    /// </summary>
     private readonly AutoResetEvent _signal = new(false);
 
     /// <summary>Completes after the OS thread has exited.</summary>
