@@ -28,9 +28,8 @@ public sealed class ProtoPopulation : EntityPopulation
         : base(count)
     {
         System = new ActorSystem();
-        CompletionCountdown round = StormRound;
         CompletionCountdown stopped = _stopped;
-        _props = Props.FromProducer(() => new Entity(round, stopped));
+        _props = Props.FromProducer(() => new Entity(NextTally(), stopped));
         _actors = new PID[count];
         _requests = new Task<int>[count];
     }
@@ -139,10 +138,10 @@ public sealed class ProtoPopulation : EntityPopulation
         /// <summary>The population's countdown of stopped actors.</summary>
         private readonly CompletionCountdown _stopped;
 
-        /// <summary>Creates the actor with its own tally.</summary>
-        public Entity(CompletionCountdown stormRound, CompletionCountdown stopped)
+        /// <summary>Creates the actor with the tally the population handed it.</summary>
+        public Entity(StormTally tally, CompletionCountdown stopped)
         {
-            _tally = new StormTally(stormRound);
+            _tally = tally;
             _stopped = stopped;
         }
 

@@ -9,7 +9,8 @@ namespace Mailbox.Bench.ManyLoops;
 /// An entity runs its messages one at a time (a loop's single reader, an actor's mailbox), so its own count needs no
 /// interlocked operation; entities on different threads finish concurrently, so the shared countdown is signalled with
 /// <see cref="CompletionCountdown.SignalFromAnyThread"/>. Every subject pays the same: one tally object per entity,
-/// allocated when the entity is spawned, a plain increment per message and one interlocked decrement per entity and round.
+/// made with the population and alone on its cache lines, a plain increment per message and one interlocked decrement
+/// per entity and round.
 /// The count starts again at zero after each round, so it needs no reset from the benchmark thread.
 /// </remarks>
 public sealed class StormTally
@@ -17,8 +18,8 @@ public sealed class StormTally
     /// <summary>The round's countdown of entities that have not yet run all their messages; shared by the population.</summary>
     private readonly CompletionCountdown _round;
 
-    /// <summary>Messages run in the current round; touched only by the entity, one message at a time.</summary>
-    private int _count;
+    /// <summary>Messages run in the current round, alone on its cache lines; touched only by the entity, one message at a time.</summary>
+    private Padded _count;
 
     /// <summary>Creates the tally of one entity that reports to <paramref name="round"/>.</summary>
     public StormTally(CompletionCountdown round) => _round = round;
@@ -26,10 +27,19 @@ public sealed class StormTally
     /// <summary>Counts one storm message; called by the entity only.</summary>
     public void Signal()
     {
-        if (++_count == EntityPopulation.StormMessagesPerEntity)
+        if (++_count.Value == EntityPopulation.StormMessagesPerEntity)
         {
-            _count = 0;
+            _count.Value = 0;
             _round.SignalFromAnyThread();
         }
+    }
+
+    /// <summary>A count with a cache line of padding on each side.</summary>
+    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Explicit, Size = 192)]
+    private struct Padded
+    {
+        /// <summary>The count.</summary>
+        [System.Runtime.InteropServices.FieldOffset(64)]
+        public int Value;
     }
 }
