@@ -16,8 +16,8 @@ namespace Mailbox.Bench;
 /// Per subject: a warm-up pass over 1,000 entities (its own group or actor system, disposed again), then, over
 /// <c>--entities</c> (default 100,000): spawn them all; one request/reply each (all in flight, then each awaited); a
 /// forced full GC, whose retained managed bytes per entity (<see cref="GC.GetTotalMemory(bool)"/> after, minus before the
-/// spawn, over the count; the population's own arrays and its entities' storm tallies were allocated before, so it is the
-/// entities' own memory) and resident bytes per entity (<see cref="Environment.WorkingSet"/>,
+/// spawn, over the count, less the size of the storm tally every subject's entities carry; the population's own
+/// reference arrays were allocated before) and resident bytes per entity (<see cref="Environment.WorkingSet"/>,
 /// the same way; coarse, the GC keeps freed segments) are printed; the process's thread count; the CPU the process used
 /// during one second with every entity idle (after half a second's settling), as a share of one core; one storm
 /// (<see cref="EntityPopulation.StormMessagesPerEntity"/> messages to each entity round-robin from one thread, until all
@@ -200,7 +200,7 @@ public static class ManyLoopsProbe
         return new Measurement(
             SpawnMicroseconds: spawn.TotalMicroseconds / count,
             RoundTripMicroseconds: roundTrip.TotalMicroseconds / count,
-            ManagedBytes: (double)managed / count,
+            ManagedBytes: ((double)managed / count) - StormTally.SizeInBytes,
             ResidentBytes: (double)resident / count,
             Threads: threads,
             IdleCpuPercent: idleCpu * 100,

@@ -35,8 +35,9 @@ public sealed class AkkaPopulation : EntityPopulation
         : base(count)
     {
         System = ActorSystem.Create("bench-many-loops", ConfigurationFactory.ParseString(AkkaConfig));
+        CompletionCountdown round = StormRound;
         CompletionCountdown stopped = _stopped;
-        _props = Props.Create(() => new Entity(NextTally(), stopped));
+        _props = Props.Create(() => new Entity(round, stopped));
         _actors = new IActorRef[count];
         _requests = new Task<int>[count];
     }
@@ -142,9 +143,9 @@ public sealed class AkkaPopulation : EntityPopulation
         private readonly CompletionCountdown _stopped;
 
         /// <summary>Registers the handlers.</summary>
-        public Entity(StormTally tally, CompletionCountdown stopped)
+        public Entity(CompletionCountdown stormRound, CompletionCountdown stopped)
         {
-            _tally = tally;
+            _tally = new StormTally(stormRound);
             _stopped = stopped;
             Receive<Ping>(_ => Sender.Tell(s_reply));
             Receive<Tick>(_ => _tally.Signal());

@@ -21,11 +21,6 @@ public abstract class EntityPopulation : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
         Count = count;
-        Tallies = new StormTally[count];
-        for (int i = 0; i < count; i++)
-        {
-            Tallies[i] = new StormTally(StormRound);
-        }
     }
 
     /// <summary>Entities spawned by each spawn.</summary>
@@ -36,19 +31,6 @@ public abstract class EntityPopulation : IDisposable
 
     /// <summary>The storm's countdown of entities that have not yet run their share; each entity's <see cref="StormTally"/> signals it.</summary>
     protected CompletionCountdown StormRound { get; } = new();
-
-    /// <summary>
-    /// One tally per entity, made with the population — before any spawn, so the probe's memory figure is the entities'
-    /// own — and each alone on its cache lines, so entities on different threads never write one line (an early version
-    /// allocated each tally beside its entity, and a tally shared a line with a neighbour served by the other thread).
-    /// </summary>
-    protected StormTally[] Tallies { get; }
-
-    /// <summary>Hands out the tallies one per spawned entity, in order, starting again at each spawn (any thread).</summary>
-    protected StormTally NextTally() => Tallies[(int)((uint)Interlocked.Increment(ref _nextTally) % (uint)Count)];
-
-    /// <summary>The last tally handed out by <see cref="NextTally"/>.</summary>
-    private int _nextTally = -1;
 
     /// <summary>
     /// Sends <see cref="StormMessagesPerEntity"/> fire-and-forget messages to every entity from the calling thread,
@@ -71,11 +53,7 @@ public abstract class EntityPopulation : IDisposable
     }
 
     /// <summary>Forgets the storms of the previous spawn; a subclass calls it when it spawns.</summary>
-    protected void ResetStormCount()
-    {
-        StormMessagesSent = 0;
-        Volatile.Write(ref _nextTally, -1);
-    }
+    protected void ResetStormCount() => StormMessagesSent = 0;
 
     /// <summary>One storm's sends, round-robin over every entity, each message counted by the entity's <see cref="StormTally"/>.</summary>
     protected abstract void SendStorm();

@@ -21,6 +21,7 @@ public sealed class MailboxPopulation : EntityPopulation
     private readonly LoopActor[] _loops;
 
     /// <summary>Per loop, its storm tally (index i belongs to loop i).</summary>
+    private readonly StormTally[] _tallies;
 
     /// <summary>The requests of a round trip, kept only while it runs.</summary>
     private readonly Task<int>[] _requests;
@@ -33,6 +34,7 @@ public sealed class MailboxPopulation : EntityPopulation
         : base(count)
     {
         _loops = new LoopActor[count];
+        _tallies = new StormTally[count];
         _requests = new Task<int>[count];
     }
 
@@ -51,6 +53,7 @@ public sealed class MailboxPopulation : EntityPopulation
         for (int i = 0; i < _loops.Length; i++)
         {
             _loops[i] = group.Spawn(LoopName);
+            _tallies[i] = new StormTally(StormRound);
         }
     }
 
@@ -88,7 +91,7 @@ public sealed class MailboxPopulation : EntityPopulation
     protected override void SendStorm()
     {
         LoopActor[] loops = _loops;
-        StormTally[] tallies = Tallies;
+        StormTally[] tallies = _tallies;
         for (int round = 0; round < StormMessagesPerEntity; round++)
         {
             for (int i = 0; i < loops.Length; i++)

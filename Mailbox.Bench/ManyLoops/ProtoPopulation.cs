@@ -28,8 +28,9 @@ public sealed class ProtoPopulation : EntityPopulation
         : base(count)
     {
         System = new ActorSystem();
+        CompletionCountdown round = StormRound;
         CompletionCountdown stopped = _stopped;
-        _props = Props.FromProducer(() => new Entity(NextTally(), stopped));
+        _props = Props.FromProducer(() => new Entity(round, stopped));
         _actors = new PID[count];
         _requests = new Task<int>[count];
     }
@@ -138,10 +139,10 @@ public sealed class ProtoPopulation : EntityPopulation
         /// <summary>The population's countdown of stopped actors.</summary>
         private readonly CompletionCountdown _stopped;
 
-        /// <summary>Creates the actor with the tally the population handed it.</summary>
-        public Entity(StormTally tally, CompletionCountdown stopped)
+        /// <summary>Creates the actor with its own tally.</summary>
+        public Entity(CompletionCountdown stormRound, CompletionCountdown stopped)
         {
-            _tally = tally;
+            _tally = new StormTally(stormRound);
             _stopped = stopped;
         }
 
