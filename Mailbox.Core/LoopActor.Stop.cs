@@ -321,7 +321,7 @@ public sealed partial class LoopActor
         }
         finally
         {
-            _group?.OnLoopFinished(this, _stopMode, _executed, _gate.Accepted - _executed, _cancelledCoroutines, _cancelledTimers, _timedOut);
+            _group?.OnLoopFinished(this, _executed, _gate.Accepted - _executed, _cancelledCoroutines, _cancelledTimers, _timedOut);
         }
 
         if (_group is null)

@@ -186,9 +186,8 @@ public sealed class LoopGroup : IAsyncDisposable
     public ValueTask DisposeAsync() => new(StopAsync(StopMode.Drain));
 
     /// <summary>A loop's last act, on its thread: its sums join the group's and it leaves the live set.</summary>
-    internal void OnLoopFinished(LoopActor loop, StopMode mode, long executed, long discarded, int cancelledCoroutines, int cancelledTimers, bool timedOut)
+    internal void OnLoopFinished(LoopActor loop, long executed, long discarded, int cancelledCoroutines, int cancelledTimers, bool timedOut)
     {
-        _ = mode;
         lock (_sync)
         {
             _live.Remove(loop);
