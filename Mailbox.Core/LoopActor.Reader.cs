@@ -377,6 +377,18 @@ public sealed partial class LoopActor
         return Interlocked.CompareExchange(ref _status, StatusScheduled, StatusIdle) != StatusIdle;
     }
 
+    /// <summary>
+    /// Whether a lane has work, looked at cheaply while the loop stays Scheduled and its thread spins for it (no gate sum
+    /// for a striped gate: a sender the gate has counted lands in the channel within moments, and <see cref="TryGoIdle"/>
+    /// reads the gate before the thread may park). Loop thread only, between turns.
+    /// </summary>
+    internal bool HasWorkWhileSpinning()
+    {
+        AssertOwner();
+        return ControlPending || ReadyCount > 0 || _stepInbox is { IsEmpty: false } || _hasStash
+            || (!_dataAbandoned && (_gate.IsSingle ? _gate.Accepted > _executed : DataWaiting()));
+    }
+
     /// <summary>Whether any lane has work; the gate's count covers a sender that has been accepted but not yet written (and, for a one-field gate, the whole data lane).</summary>
     private bool HasWork() =>
         ControlPending || ReadyCount > 0 || _stepInbox is { IsEmpty: false } || _hasStash

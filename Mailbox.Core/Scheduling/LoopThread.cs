@@ -69,6 +69,24 @@ internal sealed class LoopThread
     /// <summary>Loops made runnable by other threads, in the order they were. Any thread enqueues; this thread takes.</summary>
     private readonly ConcurrentQueue<LoopActor> _incoming = new();
 
+    /// <summary>Whether the thread serves exactly one loop for life (<see cref="_sole"/>). Immutable.</summary>
+    private readonly bool _dedicated;
+
+    /// <summary>
+    /// A dedicated thread's loop. Such a thread needs no queue of runnable loops: the one sender that makes its loop
+    /// runnable raises <see cref="ThreadHot.SoleScheduled"/> instead of queuing it, which costs the round trip one flag
+    /// where the queue cost a slot, a tail and a head, each a cache line that moves between the two threads.
+    /// </summary>
+    private LoopActor? _sole;
+
+    /// <summary>
+    /// The loop whose last turn left nothing to do while nothing else was runnable: it stays Scheduled while the thread
+    /// spins, and the thread looks at its lanes directly, so a request that arrives meanwhile costs its sender no CAS,
+    /// no flag and no wake-up — the round trip's common case. It goes Idle (with the full re-check) only before the
+    /// thread parks; on any other way out of <see cref="Idle"/> it goes back into <see cref="_ready"/>. This thread only.
+    /// </summary>
+    private LoopActor? _spinningFor;
+
     /// <summary>Runnable loops, in turn order. This thread only.</summary>
     private readonly Queue<LoopActor> _ready = new();
 
@@ -117,6 +135,7 @@ internal sealed class LoopThread
     private LoopThread(string threadName, bool isBackground, int turnBudget, bool dedicated)
     {
         _turnBudget = turnBudget;
+        _dedicated = dedicated;
         _exitWhenEmpty = dedicated;
         _thread = new Thread(Run) { Name = threadName, IsBackground = isBackground };
     }
@@ -162,6 +181,11 @@ internal sealed class LoopThread
     /// <summary>Takes a new loop: it is counted, and its first turn (which publishes its start) is queued if it has one to run. Any thread.</summary>
     public void Attach(LoopActor loop, bool firstTurn)
     {
+        if (_dedicated)
+        {
+            _sole = loop; // before Start, which publishes it to the thread
+        }
+
         Interlocked.Increment(ref _loopCount);
         if (firstTurn)
         {
@@ -186,7 +210,15 @@ internal sealed class LoopThread
             return;
         }
 
-        _incoming.Enqueue(loop); // Interlocked inside: the sender's fence of the park handshake
+        if (_dedicated)
+        {
+            Interlocked.Exchange(ref _hot.SoleScheduled, 1); // the sender's fence of the park handshake
+        }
+        else
+        {
+            _incoming.Enqueue(loop); // Interlocked inside: the sender's fence of the park handshake
+        }
+
         Wake(urgent);
     }
 
@@ -264,6 +296,14 @@ internal sealed class LoopThread
                 }
 
                 MoveIncoming();
+                if (_ready.Count > 0 && _spinningFor is { } waiting)
+                {
+                    // Another loop runs first: the one the thread was spinning for takes its place in the queue again,
+                    // or sends to it (which only write while it is Scheduled) would wait behind every sibling's turn.
+                    _spinningFor = null;
+                    _ready.Enqueue(waiting);
+                }
+
                 if (_ready.TryDequeue(out var loop))
                 {
                     RunTurn(loop);
@@ -321,7 +361,15 @@ internal sealed class LoopThread
         }
 
         loop.RegisterTimers();
-        if (more || !loop.TryGoIdle())
+        if (more)
+        {
+            _ready.Enqueue(loop);
+        }
+        else if (_spinningFor is null && _ready.Count == 0 && !HasWork())
+        {
+            _spinningFor = loop; // Idle spins for it while it stays Scheduled; see _spinningFor
+        }
+        else if (!loop.TryGoIdle())
         {
             _ready.Enqueue(loop);
         }
@@ -329,6 +377,18 @@ internal sealed class LoopThread
 
     private void MoveIncoming()
     {
+        if (_dedicated)
+        {
+            // Cleared before the loop runs: no sender raises it again until the loop has gone back to Idle.
+            if (Volatile.Read(ref _hot.SoleScheduled) != 0)
+            {
+                Volatile.Write(ref _hot.SoleScheduled, 0);
+                _ready.Enqueue(_sole!);
+            }
+
+            return;
+        }
+
         while (_incoming.TryDequeue(out var loop))
         {
             if (loop is not null)
@@ -351,11 +411,13 @@ internal sealed class LoopThread
     private void Idle()
     {
         AssertOwner();
+        var candidate = _spinningFor;
+        _spinningFor = null;
         long batch = _executedTotal - _executedAtLastIdle;
         _executedAtLastIdle = _executedTotal;
         if (batch > StreamingBatch)
         {
-            // Posts that arrive now only queue (their loops may already sit in _incoming): the nap lets them pile up.
+            // Posts that arrive now only queue (or, to a loop kept Scheduled, only write): the nap lets them pile up.
             // Urgent work sets _hot.Urgent before it reads _parked, so either we see the flag here or it sees Napping.
             Interlocked.Exchange(ref _hot.Parked, Napping);
             if (Volatile.Read(ref _hot.Urgent) == 0 && Volatile.Read(ref _hot.ClockWake) == 0)
@@ -365,18 +427,26 @@ internal sealed class LoopThread
 
             Interlocked.Exchange(ref _hot.Parked, Awake);
             Interlocked.Exchange(ref _hot.Urgent, 0); // urgent work flagged before this is already visible to MoveIncoming
+            Requeue(candidate);
             return;
         }
 
         SpinWait spinner = default;
         for (int i = 0; i < SpinRounds; i++)
         {
-            if (HasWork())
+            if (HasWork() || candidate?.HasWorkWhileSpinning() == true)
             {
+                Requeue(candidate);
                 return;
             }
 
             spinner.SpinOnce(sleep1Threshold: -1);
+        }
+
+        if (candidate is not null && !candidate.TryGoIdle())
+        {
+            _ready.Enqueue(candidate); // work arrived at the last moment: run it instead of parking
+            return;
         }
 
         if (!ArmClocks())
@@ -396,7 +466,17 @@ internal sealed class LoopThread
         _signal.WaitOne();
     }
 
-    private bool HasWork() => !_incoming.IsEmpty || Volatile.Read(ref _hot.ClockWake) != 0;
+    /// <summary>Puts the loop <see cref="Idle"/> was spinning for back into the run queue (it is still Scheduled).</summary>
+    private void Requeue(LoopActor? candidate)
+    {
+        if (candidate is not null)
+        {
+            _ready.Enqueue(candidate);
+        }
+    }
+
+    private bool HasWork() =>
+        (_dedicated ? Volatile.Read(ref _hot.SoleScheduled) != 0 : !_incoming.IsEmpty) || Volatile.Read(ref _hot.ClockWake) != 0;
 
     /// <summary>Arms every clock's provider timer for its earliest loop; false if one is due already.</summary>
     private bool ArmClocks()
@@ -431,6 +511,10 @@ internal sealed class LoopThread
         /// <summary>Set by a sender whose work must not wait for a nap's end (control, steps, requests, a full mailbox).</summary>
         [FieldOffset(72)]
         public int Urgent;
+
+        /// <summary>A dedicated thread's "its loop is runnable" (see <see cref="_sole"/>): raised by the scheduling sender, cleared by this thread.</summary>
+        [FieldOffset(76)]
+        public int SoleScheduled;
 
         /// <summary>The running loop's executed count during its turn (moved in and out by <see cref="LoopActor.RunTurn"/>).</summary>
         [FieldOffset(192 - 64)]
