@@ -20,6 +20,9 @@ namespace Mailbox;
 //
 // Fairness. A turn runs at most the budget's messages and steps; then the loop goes to the back of _ready, behind its
 // siblings. _incoming is moved to the back of _ready before each pick, so a newly runnable loop waits at most one round.
+// A loop that ran dry while nothing else was runnable stays Scheduled while the thread spins for it (_spinningFor): the
+// thread reads its lanes directly, so the next request of a round trip costs its sender only its write; the loop goes
+// Idle, with the re-check above, only before the thread parks, and back into _ready whenever another loop is to run.
 //
 // Idle. With nothing ready the thread first asks whether senders are streaming (the last run between two idles was
 // large). Then it naps: a blocking wait of NapMillis that plain posts do not cut short (they only queue), while control
