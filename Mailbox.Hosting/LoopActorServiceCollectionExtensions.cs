@@ -62,7 +62,7 @@ public static class LoopActorServiceCollectionExtensions
         });
 
         // A factory registration per loop: AddHostedService would fold every loop into one service.
-        services.AddSingleton<IHostedService>(provider => new LoopActorHostedService(name, provider));
+        services.AddSingleton<IHostedService>(provider => new DrainingHostedService<LoopActor>(name, provider, static loop => loop.StopAsync(StopMode.Drain)));
         services.TryAddSingleton(TimeProvider.System);
         return services;
     }

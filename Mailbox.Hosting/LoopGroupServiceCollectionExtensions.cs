@@ -42,7 +42,7 @@ public static class LoopGroupServiceCollectionExtensions
         });
 
         // A factory registration per group: AddHostedService would fold every group into one service.
-        services.AddSingleton<IHostedService>(provider => new LoopGroupHostedService(name, provider));
+        services.AddSingleton<IHostedService>(provider => new DrainingHostedService<LoopGroup>(name, provider, static group => group.StopAsync(StopMode.Drain)));
         return services;
     }
 
