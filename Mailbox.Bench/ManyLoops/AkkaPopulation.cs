@@ -116,19 +116,6 @@ public sealed class AkkaPopulation : EntityPopulation
         base.Dispose(disposing);
     }
 
-    /// <summary>The request: one cached instance, so an ask allocates no message.</summary>
-    private sealed class Ping
-    {
-        /// <summary>The only instance.</summary>
-        public static readonly Ping Instance = new();
-    }
-
-    /// <summary>The storm message: one cached instance.</summary>
-    private sealed class Tick
-    {
-        /// <summary>The only instance.</summary>
-        public static readonly Tick Instance = new();
-    }
 
     /// <summary>An entity: answers <see cref="Ping"/> with 1, counts <see cref="Tick"/> on its tally, says when it has stopped.</summary>
     private sealed class Entity : ReceiveActor
