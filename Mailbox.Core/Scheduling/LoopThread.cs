@@ -146,9 +146,6 @@ internal sealed class LoopThread
     /// <summary>The loop thread the caller is, or null.</summary>
     public static LoopThread? Current => t_current;
 
-    /// <summary>The managed thread id, for reports.</summary>
-    public int ManagedThreadId => _thread.ManagedThreadId;
-
     /// <summary>Loops attached and not finished (a moment's snapshot).</summary>
     public int LoopCount => Volatile.Read(ref _loopCount);
 
