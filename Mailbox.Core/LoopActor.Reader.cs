@@ -402,7 +402,7 @@ public sealed partial class LoopActor
     internal void RegisterTimers()
     {
         AssertOwner();
-        if (_timers is not { Count: > 0 } timers || !timers.TryPeekDue(out long due) || due >= ClockDue)
+        if (_timers is not { Count: > 0 } timers || !timers.TryPeekWakeDue(out long due) || due >= ClockDue)
         {
             return;
         }

@@ -4,30 +4,41 @@ namespace Mailbox;
 /// The loop's timers, ordered by due time, FIFO for equal due times. Owned by the loop thread; never locked.
 /// </summary>
 /// <remarks>
-/// Two stores, merged at the front. Timers are mostly set in due order — the same timeout again and again on a clock that
-/// only moves forward, a schedule laid out from now on — so a timer due at or after the last one in <see cref="_run"/>
-/// is appended to it: a FIFO that is sorted by construction, O(1) to add and to take, read front to back. Only a timer
-/// due before the run's last one (a shorter delay among longer ones) goes into the binary heap
-/// (<see cref="PriorityQueue{TElement, TPriority}"/>, O(log n)). The earliest timer is the smaller of the two fronts.
-/// Measured on a million timers set in due order, taking them from the heap was the larger part of a schedule+fire
-/// (each removal walks the heap's height through a 32 MB array); in random order the heap does all the work, as before.
-/// Cancellation is lazy in both: a cancelled entry stays, counted in <see cref="_dead"/>, until it reaches a front or a
-/// purge rebuilds both stores — so cancel is O(1). A purge runs when dead entries outnumber live ones, which keeps
-/// memory within twice the live timers.
+/// Three stores, merged at the front by (due time, scheduling order). Timers are mostly set in due order — the same timeout
+/// again and again on a clock that only moves forward, a schedule laid out from now on — so a timer due at or after the
+/// last one in <see cref="_run"/> is appended to it: a FIFO that is sorted by construction, O(1) to add and to take, read
+/// front to back. Any other timer goes into the binary heap (<see cref="PriorityQueue{TElement, TPriority}"/>) while the
+/// heap is small, and into the <see cref="TimerWheel"/> once the heap has reached <see cref="WheelAt"/> entries: the heap
+/// is the smaller store for a loop with a few timers (a wheel level alone is about 1 KB), the wheel the faster one for many
+/// (O(1) to add and to take, where each heap removal walks the heap's height through an array that no longer fits in a
+/// cache). With a wheel, the heap keeps only timers due before the wheel's time (a <c>CallAt</c> of a past moment, a wall
+/// clock set back), which are earlier than everything in the wheel. Measured: benchmarks.md, "Timer store".
+/// Cancellation is lazy in all three: a cancelled entry stays, counted in <see cref="_dead"/>, until it reaches a front or
+/// a purge rebuilds the stores — so cancel is O(1). A purge runs when dead entries outnumber live ones, which keeps memory
+/// within twice the live timers.
 /// </remarks>
 internal sealed class TimerQueue
 {
     /// <summary>Below this many dead entries, no purge: rebuilding a small queue costs more than it saves.</summary>
     private const int PurgeFloor = 1024;
 
+    /// <summary>Heap entries at which out-of-order timers move to a wheel, for good: below it the heap is small and fast.</summary>
+    internal const int WheelAt = 256;
+
     /// <summary>Timers set in due order, sorted by construction (each key at or after the one before it).</summary>
     private readonly Queue<(TimerEntry Entry, TimerKey Key)> _run = new();
 
-    /// <summary>Timers due before the run's last one when they were set.</summary>
+    /// <summary>Timers due before the run's last one when they were set (with a wheel: due before the wheel's time).</summary>
     private readonly PriorityQueue<TimerEntry, TimerKey> _heap = new();
 
     /// <summary>Scratch list for <see cref="Purge"/>, kept so that a purge allocates nothing once warm.</summary>
     private readonly List<(TimerEntry, TimerKey)> _survivors = [];
+
+    /// <summary>The out-of-order timers once there are many; null until then.</summary>
+    private TimerWheel? _wheel;
+
+    /// <summary>The latest clock a pass fired at: a new wheel starts there, so that timers set from now on fit in it.</summary>
+    private long _lastNow = long.MinValue;
 
     /// <summary>The due time of the run's last entry; meaningful while the run is not empty.</summary>
     private long _runTailDue;
@@ -39,12 +50,12 @@ internal sealed class TimerQueue
     private long _sequence;
 
     /// <summary>Pending timers (both stores less their dead entries).</summary>
-    public int Count => _run.Count + _heap.Count - _dead;
+    public int Count => _run.Count + _heap.Count + (_wheel?.Count ?? 0) - _dead;
 
     /// <summary>The sequence number the next timer will get: timers set from now on compare at or above it.</summary>
     public long NextSequence => _sequence;
 
-    /// <summary>Adds a timer due at <paramref name="dueTicks"/>: to the run if it sorts after the run's last entry, else to the heap.</summary>
+    /// <summary>Adds a timer due at <paramref name="dueTicks"/>: to the run if it sorts after the run's last entry, else to the heap or the wheel.</summary>
     /// <returns>The entry's sequence number, unique to it.</returns>
     public long Add(TimerEntry entry, long dueTicks)
     {
@@ -55,9 +66,17 @@ internal sealed class TimerQueue
             _run.Enqueue((entry, key));
             _runTailDue = dueTicks;
         }
+        else if (_wheel is not null && dueTicks >= _wheel.Elapsed)
+        {
+            _wheel.Add(entry, key);
+        }
         else
         {
             _heap.Enqueue(entry, key);
+            if (_wheel is null && _heap.Count >= WheelAt)
+            {
+                MoveHeapToWheel();
+            }
         }
 
         return key.Sequence;
@@ -67,23 +86,42 @@ internal sealed class TimerQueue
     public void NoteDead()
     {
         _dead++;
-        if (_dead > PurgeFloor && _dead > (_run.Count + _heap.Count) / 2)
+        if (_dead > PurgeFloor && _dead > (_run.Count + _heap.Count + (_wheel?.Count ?? 0)) / 2)
         {
             Purge();
         }
     }
 
-    /// <summary>The due time of the earliest pending timer, dropping dead entries on the way.</summary>
+    /// <summary>The due time of the earliest pending timer, exactly (for queries: with a wheel, it may scan one slot); dead entries at the fronts are dropped.</summary>
     public bool TryPeekDue(out long dueTicks)
     {
-        if (TryPeekEarliest(out var key, out _))
+        bool found = TryPeekFronts(out var key, out _);
+        if (_wheel is not null && _wheel.TryPeekExact(out var wheelKey) && (!found || wheelKey.CompareTo(key) < 0))
         {
-            dueTicks = key.DueTicks;
-            return true;
+            key = wheelKey;
+            found = true;
         }
 
-        dueTicks = 0;
-        return false;
+        dueTicks = found ? key.DueTicks : 0;
+        return found;
+    }
+
+    /// <summary>
+    /// A time at or before the earliest pending timer's due time, at no cost: what the loop arms its wake-up for. Exact
+    /// but for a wheel whose earliest slot is above its lowest level: then the slot's start, and the wake-up at that time
+    /// cascades the slot and arms again for what it holds (at most once per level).
+    /// </summary>
+    public bool TryPeekWakeDue(out long dueTicks)
+    {
+        bool found = TryPeekFronts(out var key, out _);
+        dueTicks = found ? key.DueTicks : 0;
+        if (_wheel is not null && _wheel.TryPeekLowerBound(out long bound) && (!found || bound < dueTicks))
+        {
+            dueTicks = bound;
+            found = true;
+        }
+
+        return found;
     }
 
     /// <summary>
@@ -94,9 +132,22 @@ internal sealed class TimerQueue
     /// </summary>
     public bool TryDequeueDue(long nowTicks, long sequenceLimit, out TimerEntry entry, out long dueTicks)
     {
-        if (TryPeekEarliest(out var key, out bool inRun) && key.DueTicks <= nowTicks && key.Sequence < sequenceLimit)
+        if (nowTicks > _lastNow)
         {
-            entry = inRun ? _run.Dequeue().Entry : _heap.Dequeue();
+            _lastNow = nowTicks;
+        }
+
+        bool found = TryPeekFronts(out var key, out bool inRun);
+        bool inWheel = false;
+        if (_wheel is not null && _wheel.TrySettle(nowTicks, out var wheelKey, out bool exact) && exact && (!found || wheelKey.CompareTo(key) < 0))
+        {
+            key = wheelKey;
+            found = inWheel = true;
+        }
+
+        if (found && key.DueTicks <= nowTicks && key.Sequence < sequenceLimit)
+        {
+            entry = inWheel ? _wheel!.TakeEarliest() : inRun ? _run.Dequeue().Entry : _heap.Dequeue();
             dueTicks = key.DueTicks;
             return true;
         }
@@ -123,8 +174,8 @@ internal sealed class TimerQueue
         return removed;
     }
 
-    /// <summary>The earliest live entry's key and which store holds it; dead entries at either front are dropped first.</summary>
-    private bool TryPeekEarliest(out TimerKey key, out bool inRun)
+    /// <summary>The earliest live entry of the run and the heap, and which of them holds it; dead entries at either front are dropped first.</summary>
+    private bool TryPeekFronts(out TimerKey key, out bool inRun)
     {
         while (_run.TryPeek(out var head) && head.Entry.IsDead(head.Key.Sequence))
         {
@@ -156,7 +207,7 @@ internal sealed class TimerQueue
     /// (its TimerCancelled message may still be on the way): clearing <see cref="TimerHandle.InQueue"/> tells that message
     /// there is nothing left to count.
     /// </summary>
-    private void ForgetDead(TimerEntry entry, bool counted = true)
+    internal void ForgetDead(TimerEntry entry, bool counted = true)
     {
         if (entry.Timer is TimerHandle { InQueue: true } handle)
         {
@@ -205,6 +256,30 @@ internal sealed class TimerQueue
         _heap.Clear();
         _heap.EnqueueRange(_survivors);
         _survivors.Clear();
+        _wheel?.Rebuild(keep);
         _dead = 0;
+    }
+
+    /// <summary>
+    /// Creates the wheel and moves the heap into it, in (due, sequence) order so that equal due times keep theirs. The
+    /// wheel's time starts at the clock of the last pass (or the earliest due time, before any pass), never after a timer
+    /// it takes: a heap timer due earlier than that stays in the heap.
+    /// </summary>
+    private void MoveHeapToWheel()
+    {
+        _heap.TryPeek(out _, out var first);
+        long start = Math.Min(_lastNow == long.MinValue ? first.DueTicks : _lastNow, first.DueTicks);
+        _wheel = new TimerWheel(this, Math.Max(start, 0));
+        while (_heap.TryDequeue(out var entry, out var key))
+        {
+            if (entry.IsDead(key.Sequence))
+            {
+                ForgetDead(entry);
+            }
+            else
+            {
+                _wheel.Add(entry, key);
+            }
+        }
     }
 }
