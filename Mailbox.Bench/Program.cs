@@ -30,6 +30,9 @@
 // Post harness (not BenchmarkDotNet): one producer's Post and Post<TState> against the raw channel loop, alternated in
 // one process, medians of 5 rounds of 2,000,000 posts (PostHarness.cs); run it in several processes:
 //   for i in $(seq 10); do dotnet run -c Release --no-build --project Mailbox.Bench -- --post-harness; done
+// Timer harness (not BenchmarkDotNet): random, in-order and cancelled timers against the bare PriorityQueue loop, per
+// population (default 1k, 10k, 100k, 1M), alternated in one process, medians of 5 rounds (TimerHarness.cs):
+//   dotnet run -c Release --no-build --project Mailbox.Bench -- --timer-harness [N ...]
 
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Reports;
@@ -39,6 +42,11 @@ using Mailbox.Bench;
 if (args.Contains(PostHarness.Option))
 {
     return PostHarness.Run();
+}
+
+if (args.Contains(TimerHarness.Option))
+{
+    return TimerHarness.Run([.. args.Where(arg => arg != TimerHarness.Option)]);
 }
 
 if (args.Contains(ManyLoopsProbe.Option))

@@ -1,0 +1,191 @@
+using System.Diagnostics;
+using System.Globalization;
+using Mailbox.Bench.Baselines;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Mailbox.Bench;
+
+/// <summary>
+/// Timers side by side, Mailbox against the bare <see cref="PriorityQueue{TElement, TPriority}"/> loop
+/// (<see cref="TimerHeapLoop"/>), alternated in one process (issue 14's harness): for each population N, each round sets
+/// N timers from a callback on the loop, moves the fake clock past the last and ends when the last has fired; one line per
+/// case with the median round of each subject, the cost per timer, and the ratio of throughputs (above 1: Mailbox faster).
+/// Run it in several processes — the figure that matters is the spread over processes.
+/// </summary>
+/// <remarks>
+/// Cases: <c>random</c>, delays uniform in (0, 100 ms) from a fixed seed (the shape of timeouts across many connections);
+/// <c>in-order</c>, the same delays sorted (the same timeout again and again); <c>cancel</c>, the random timers set and
+/// then all cancelled on the loop, and the store's front peeked once (what a loop does before it arms its wake-up).
+/// Both subjects run on clocks moved only by the harness, so what is measured is the store and the loop, not a wait.
+/// Bytes per timer are the calling thread's and the loop threads' allocations over the Mailbox rounds
+/// (<see cref="GC.GetTotalAllocatedBytes(bool)"/>) divided by the timers set.
+/// </remarks>
+internal static class TimerHarness
+{
+    /// <summary>The command-line switch.</summary>
+    public const string Option = "--timer-harness";
+
+    /// <summary>Rounds per subject, alternated; the median is reported.</summary>
+    private const int Rounds = 5;
+
+    /// <summary>The spread of the random delays: uniform in (0, 100 ms).</summary>
+    private const long SpreadTicks = TimeSpan.TicksPerMillisecond * 100;
+
+    public static int Run(string[] args)
+    {
+        int[] sizes = args.Length > 0 ? [.. args.Select(a => int.Parse(a, CultureInfo.InvariantCulture))] : [1_000, 10_000, 100_000, 1_000_000];
+        using var countdown = new CompletionCountdown();
+        Action signal = countdown.Signal;
+        using var heap = new TimerHeapLoop("harness-timer-heap");
+        var clock = new FakeTimeProvider();
+        var loop = LoopActor.Spawn("harness-timers", new LoopOptions { TimeProvider = clock });
+        long requests = 0;
+        foreach (int n in sizes)
+        {
+            long[] random = Delays(n, sorted: false);
+            long[] inOrder = Delays(n, sorted: true);
+            var handles = new TimerHandle?[n];
+            foreach (var (name, delays, cancel) in new[] { ("random", random, false), ("in-order", inOrder, false), ("cancel", random, true) })
+            {
+                var heapRounds = new List<double>();
+                var loopRounds = new List<double>();
+                long bytes = 0;
+                for (int r = -1; r < Rounds; r++)
+                {
+                    // Round -1 warms both up: JIT, and the stores' arrays grown to the population.
+                    double heapMs = cancel ? HeapCancel(heap, delays, signal, countdown) : HeapFire(heap, delays, signal, countdown);
+                    long before = GC.GetTotalAllocatedBytes(precise: true);
+                    double loopMs = cancel ? LoopCancel(loop, delays, handles, signal) : LoopFire(loop, clock, delays, signal, countdown);
+                    requests++;
+                    if (r >= 0)
+                    {
+                        bytes += GC.GetTotalAllocatedBytes(precise: true) - before;
+                        heapRounds.Add(heapMs);
+                        loopRounds.Add(loopMs);
+                    }
+                }
+
+                double heapMedian = Median(heapRounds), loopMedian = Median(loopRounds);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{name,-8} {n,9:N0} | PriorityQueue loop {heapMedian * 1e6 / n,7:F1} ns/timer | Mailbox {loopMedian * 1e6 / n,7:F1} ns/timer, {(double)bytes / Rounds / n,5:F0} B/timer | {heapMedian / loopMedian:F2}x"));
+            }
+        }
+
+        var report = loop.StopAsync().GetAwaiter().GetResult();
+        if (report.Executed != requests || report.Discarded != 0 || report.CancelledTimers != 0)
+        {
+            Console.Error.WriteLine($"StopReport {report} disagrees with the {requests} requests sent and no timer left");
+            return 1;
+        }
+
+        return 0;
+    }
+
+    private static double HeapFire(TimerHeapLoop heap, long[] delays, Action signal, CompletionCountdown countdown)
+    {
+        countdown.Reset(delays.Length);
+        var watch = Stopwatch.StartNew();
+        heap.Post(() =>
+        {
+            foreach (long delay in delays)
+            {
+                heap.CallLater(delay, signal);
+            }
+        });
+        heap.Advance(SpreadTicks);
+        countdown.Wait();
+        return watch.Elapsed.TotalMilliseconds;
+    }
+
+    private static double LoopFire(LoopActor loop, FakeTimeProvider clock, long[] delays, Action signal, CompletionCountdown countdown)
+    {
+        countdown.Reset(delays.Length);
+        var watch = Stopwatch.StartNew();
+        loop.RunUntilComplete(() =>
+        {
+            foreach (long delay in delays)
+            {
+                _ = loop.CallLater(TimeSpan.FromTicks(delay), signal);
+            }
+
+            return Task.CompletedTask;
+        });
+        clock.Advance(TimeSpan.FromTicks(SpreadTicks));
+        countdown.Wait();
+        return watch.Elapsed.TotalMilliseconds;
+    }
+
+    private static double HeapCancel(TimerHeapLoop heap, long[] delays, Action signal, CompletionCountdown countdown)
+    {
+        var flags = new TimerHeapLoop.CancelFlag[delays.Length];
+        countdown.Reset(1);
+        var watch = Stopwatch.StartNew();
+        heap.Post(() =>
+        {
+            for (int i = 0; i < delays.Length; i++)
+            {
+                flags[i] = heap.CallLaterCancellable(delays[i], signal);
+            }
+
+            foreach (var flag in flags)
+            {
+                flag.Cancel();
+            }
+
+            if (heap.TryPeekDue(out _))
+            {
+                throw new InvalidOperationException("a cancelled timer was left live");
+            }
+
+            signal();
+        });
+        countdown.Wait();
+        return watch.Elapsed.TotalMilliseconds;
+    }
+
+    private static double LoopCancel(LoopActor loop, long[] delays, TimerHandle?[] handles, Action signal)
+    {
+        var watch = Stopwatch.StartNew();
+        loop.RunUntilComplete(() =>
+        {
+            for (int i = 0; i < delays.Length; i++)
+            {
+                handles[i] = loop.CallLater(TimeSpan.FromTicks(delays[i]), signal);
+            }
+
+            foreach (var handle in handles)
+            {
+                handle!.Cancel();
+            }
+
+            return Task.CompletedTask;
+        });
+        double ms = watch.Elapsed.TotalMilliseconds;
+        Array.Clear(handles);
+        return ms;
+    }
+
+    /// <summary>Delays uniform in (0, <see cref="SpreadTicks"/>), from a seed fixed per population.</summary>
+    private static long[] Delays(int n, bool sorted)
+    {
+        var random = new Random(42 + n);
+        var delays = new long[n];
+        for (int i = 0; i < n; i++)
+        {
+            delays[i] = random.NextInt64(1, SpreadTicks);
+        }
+
+        if (sorted)
+        {
+            Array.Sort(delays);
+        }
+
+        return delays;
+    }
+
+    private static double Median(List<double> values)
+    {
+        values.Sort();
+        return values[values.Count / 2];
+    }
+}
