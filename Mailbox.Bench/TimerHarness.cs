@@ -17,7 +17,8 @@ namespace Mailbox.Bench;
 /// <c>in-order</c>, the same delays sorted (the same timeout again and again); <c>cancel</c>, the random timers set and
 /// then all cancelled on the loop, and the store's front peeked once (what a loop does before it arms its wake-up).
 /// Both subjects run on clocks moved only by the harness, so what is measured is the store and the loop, not a wait.
-/// Bytes per timer are the calling thread's and the loop threads' allocations over the Mailbox rounds
+/// Mailbox runs twice per round: <see cref="LoopActor.CallLater(TimeSpan, Action)"/> (a <see cref="TimerHandle"/> per
+/// timer) and <see cref="LoopActor.CallLater{TState}"/> (a <see cref="TimerToken"/>, no allocation). Bytes per timer are the calling thread's and the loop threads' allocations over the Mailbox rounds
 /// (<see cref="GC.GetTotalAllocatedBytes(bool)"/>) divided by the timers set.
 /// </remarks>
 internal static class TimerHarness
@@ -27,6 +28,9 @@ internal static class TimerHarness
 
     /// <summary>Rounds per subject, alternated; the median is reported.</summary>
     private const int Rounds = 5;
+
+    /// <summary>What a <see cref="LoopActor.CallLater{TState}"/> timer runs: counts itself on the countdown, its state.</summary>
+    private static readonly Action<CompletionCountdown> s_signal = static countdown => countdown.Signal();
 
     /// <summary>The spread of the random delays: uniform in (0, 100 ms).</summary>
     private const long SpreadTicks = TimeSpan.TicksPerMillisecond * 100;
@@ -45,29 +49,36 @@ internal static class TimerHarness
             long[] random = Delays(n, sorted: false);
             long[] inOrder = Delays(n, sorted: true);
             var handles = new TimerHandle?[n];
+            var tokens = new TimerToken[n];
             foreach (var (name, delays, cancel) in new[] { ("random", random, false), ("in-order", inOrder, false), ("cancel", random, true) })
             {
                 var heapRounds = new List<double>();
-                var loopRounds = new List<double>();
-                long bytes = 0;
+                var handleRounds = new List<double>();
+                var tokenRounds = new List<double>();
+                long handleBytes = 0, tokenBytes = 0;
                 for (int r = -1; r < Rounds; r++)
                 {
-                    // Round -1 warms both up: JIT, and the stores' arrays grown to the population.
+                    // Round -1 warms all up: JIT, and the stores' arrays (and the token cells' pool) grown to the population.
                     double heapMs = cancel ? HeapCancel(heap, delays, signal, countdown) : HeapFire(heap, delays, signal, countdown);
                     long before = GC.GetTotalAllocatedBytes(precise: true);
-                    double loopMs = cancel ? LoopCancel(loop, delays, handles, signal) : LoopFire(loop, clock, delays, signal, countdown);
-                    requests++;
+                    double handleMs = cancel ? LoopCancel(loop, delays, handles, signal) : LoopFire(loop, clock, delays, signal, countdown, tokens: false);
+                    long middle = GC.GetTotalAllocatedBytes(precise: true);
+                    double tokenMs = cancel ? LoopCancelTokens(loop, delays, tokens, countdown) : LoopFire(loop, clock, delays, signal, countdown, tokens: true);
+                    long after = GC.GetTotalAllocatedBytes(precise: true);
+                    requests += 2;
                     if (r >= 0)
                     {
-                        bytes += GC.GetTotalAllocatedBytes(precise: true) - before;
+                        handleBytes += middle - before;
+                        tokenBytes += after - middle;
                         heapRounds.Add(heapMs);
-                        loopRounds.Add(loopMs);
+                        handleRounds.Add(handleMs);
+                        tokenRounds.Add(tokenMs);
                     }
                 }
 
-                double heapMedian = Median(heapRounds), loopMedian = Median(loopRounds);
+                double heapMedian = Median(heapRounds), handleMedian = Median(handleRounds), tokenMedian = Median(tokenRounds);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{name,-8} {n,9:N0} | PriorityQueue loop {heapMedian * 1e6 / n,7:F1} ns/timer | Mailbox {loopMedian * 1e6 / n,7:F1} ns/timer, {(double)bytes / Rounds / n,5:F0} B/timer | {heapMedian / loopMedian:F2}x"));
+                    $"{name,-8} {n,9:N0} | PriorityQueue loop {heapMedian * 1e6 / n,6:F1} ns | CallLater {handleMedian * 1e6 / n,6:F1} ns {(double)handleBytes / Rounds / n,3:F0} B {heapMedian / handleMedian,5:F2}x | CallLater<TState> {tokenMedian * 1e6 / n,6:F1} ns {(double)tokenBytes / Rounds / n,3:F0} B {heapMedian / tokenMedian,5:F2}x"));
             }
         }
 
@@ -97,15 +108,25 @@ internal static class TimerHarness
         return watch.Elapsed.TotalMilliseconds;
     }
 
-    private static double LoopFire(LoopActor loop, FakeTimeProvider clock, long[] delays, Action signal, CompletionCountdown countdown)
+    private static double LoopFire(LoopActor loop, FakeTimeProvider clock, long[] delays, Action signal, CompletionCountdown countdown, bool tokens)
     {
         countdown.Reset(delays.Length);
         var watch = Stopwatch.StartNew();
         loop.RunUntilComplete(() =>
         {
-            foreach (long delay in delays)
+            if (tokens)
             {
-                _ = loop.CallLater(TimeSpan.FromTicks(delay), signal);
+                foreach (long delay in delays)
+                {
+                    _ = loop.CallLater(TimeSpan.FromTicks(delay), s_signal, countdown);
+                }
+            }
+            else
+            {
+                foreach (long delay in delays)
+                {
+                    _ = loop.CallLater(TimeSpan.FromTicks(delay), signal);
+                }
             }
 
             return Task.CompletedTask;
@@ -163,6 +184,26 @@ internal static class TimerHarness
         double ms = watch.Elapsed.TotalMilliseconds;
         Array.Clear(handles);
         return ms;
+    }
+
+    private static double LoopCancelTokens(LoopActor loop, long[] delays, TimerToken[] tokens, CompletionCountdown countdown)
+    {
+        var watch = Stopwatch.StartNew();
+        loop.RunUntilComplete(() =>
+        {
+            for (int i = 0; i < delays.Length; i++)
+            {
+                tokens[i] = loop.CallLater(TimeSpan.FromTicks(delays[i]), s_signal, countdown);
+            }
+
+            foreach (var token in tokens)
+            {
+                token.Cancel();
+            }
+
+            return Task.CompletedTask;
+        });
+        return watch.Elapsed.TotalMilliseconds;
     }
 
     /// <summary>Delays uniform in (0, <see cref="SpreadTicks"/>), from a seed fixed per population.</summary>

@@ -53,6 +53,12 @@ public sealed partial class LoopActor
     /// <summary>Delay timers free for reuse; created with the first returned one.</summary>
     private Stack<DelayTimer>? _delayPool;
 
+    /// <summary>Cells of <see cref="CallLater{TState}"/> timers free for reuse; created with the first returned one.</summary>
+    private Stack<TimerCell>? _cellPool;
+
+    /// <summary>Most cells the pool keeps: the most timers ever pending at once, so a steady population never allocates.</summary>
+    private int _cellPoolLimit = 256;
+
     /// <summary>Accepted messages run, as of the end of the last turn (during a turn the count is on the thread's line).</summary>
     private long _executed;
 
@@ -468,8 +474,14 @@ public sealed partial class LoopActor
                 case ControlKind.Query:
                     ((TaskCompletionSource<PendingWork>)message.Payload!).TrySetResult(SnapshotPending());
                     break;
+                case ControlKind.ScheduleTimer when message.Payload is TimerCell cell:
+                    AddTimer(cell, message.Ticks);
+                    break;
                 case ControlKind.ScheduleTimer:
                     AddTimer((TimerHandle)message.Payload!, message.Ticks);
+                    break;
+                case ControlKind.TimerCancelled when message.Payload is TimerCell cell:
+                    NoteCancelled(cell, message.Ticks);
                     break;
                 case ControlKind.TimerCancelled:
                     NoteCancelledInQueue((TimerHandle)message.Payload!);

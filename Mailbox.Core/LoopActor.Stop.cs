@@ -220,13 +220,21 @@ public sealed partial class LoopActor
             return;
         }
 
-        foreach (var entry in _timers.RemoveAll(e => includeDelays || e.Timer is TimerHandle))
+        foreach (var entry in _timers.RemoveAll(e => includeDelays || e.Timer is not DelayTimer))
         {
             switch (entry.Timer)
             {
                 case TimerHandle handle:
                     handle.InQueue = false;
                     if (handle.CancelForStop())
+                    {
+                        _cancelledTimers++;
+                    }
+
+                    break;
+                case TimerCell cell:
+                    cell.InQueue = false;
+                    if (cell.TryCancel(cell.Generation))
                     {
                         _cancelledTimers++;
                     }
@@ -289,6 +297,13 @@ public sealed partial class LoopActor
                 {
                     case ControlKind.Query:
                         ((TaskCompletionSource<PendingWork>)message.Payload!).TrySetException(Stopped("query"));
+                        break;
+                    case ControlKind.ScheduleTimer when message.Payload is TimerCell cell:
+                        if (cell.TryCancel(cell.Generation))
+                        {
+                            _cancelledTimers++;
+                        }
+
                         break;
                     case ControlKind.ScheduleTimer when ((TimerHandle)message.Payload!).CancelForStop():
                         _cancelledTimers++;

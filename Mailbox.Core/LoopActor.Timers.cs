@@ -19,6 +19,49 @@ public sealed partial class LoopActor
         return Schedule(new TimerHandle(this, callback, 0), DueAfter(delay, nameof(delay)));
     }
 
+    /// <summary>
+    /// Runs <paramref name="callback"/> with <paramref name="state"/> on the loop thread once <paramref name="delay"/> has
+    /// passed on the loop's clock. Called on the loop thread, it allocates nothing in steady state (no
+    /// <see cref="TimerHandle"/>: what stands behind the token is reused), for a reference-type state or an unmanaged value
+    /// of at most 8 bytes — the form for code that sets many timers, such as a timeout per request; from another thread it
+    /// allocates one small object per timer.
+    /// </summary>
+    /// <typeparam name="TState">The state's type.</typeparam>
+    /// <param name="delay">Zero or more; zero fires at the next turn.</param>
+    /// <param name="callback">The callback; an exception from it goes to the fault policy.</param>
+    /// <param name="state">The callback's argument.</param>
+    /// <returns>A token that can cancel the timer from any thread.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="callback"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="delay"/> is negative, infinite, or beyond the clock's range.</exception>
+    /// <exception cref="LoopStoppedException">The loop is stopping or stopped.</exception>
+    public TimerToken CallLater<TState>(TimeSpan delay, Action<TState> callback, TState state)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        ValidateDelay(delay, nameof(delay));
+        long due = DueAfter(delay, nameof(delay));
+        if (State != LoopState.Running)
+        {
+            throw Stopped("timer");
+        }
+
+        if (IsOnLoopThread)
+        {
+            var cell = _cellPool is { Count: > 0 } pool ? pool.Pop() : new TimerCell(this);
+            var token = new TimerToken(cell, cell.Generation);
+            cell.Work = StateInvoker<TState>.Wrap(callback, state);
+            AddTimer(cell, due);
+            return token;
+        }
+
+        var fresh = new TimerCell(this) { Work = StateInvoker<TState>.Wrap(callback, state) };
+        if (!SendControl(new ControlMessage(ControlKind.ScheduleTimer, fresh, due)))
+        {
+            throw Stopped("timer");
+        }
+
+        return new TimerToken(fresh, 0);
+    }
+
     /// <summary>Runs <paramref name="callback"/> on the loop thread when the loop's clock reaches <paramref name="due"/>. A time in the past fires at the next turn.</summary>
     /// <param name="due">When, on the loop's clock.</param>
     /// <param name="callback">The callback.</param>
@@ -110,6 +153,81 @@ public sealed partial class LoopActor
         Timers.Add(new TimerEntry(handle), dueTicks);
     }
 
+    /// <summary>
+    /// Puts a cell's current use into the timer queue; a use cancelled before it arrived (a token cancelled while its
+    /// ScheduleTimer message travelled) is left to that cancel's own message, and one that meets the stop is cancelled.
+    /// Loop thread only.
+    /// </summary>
+    private void AddTimer(TimerCell cell, long dueTicks)
+    {
+        AssertOwner();
+        long generation = cell.Generation;
+        if (_stopRequested)
+        {
+            if (cell.TryCancel(generation))
+            {
+                _cancelledTimers++;
+            }
+
+            return;
+        }
+
+        if (cell.IsCancelled(generation))
+        {
+            return;
+        }
+
+        // The sequence goes in before the entry: adding may move the heap to the wheel, which drops what reads as dead.
+        cell.InQueue = true;
+        cell.QueueSequence = Timers.NextSequence;
+        Timers.Add(new TimerEntry(cell), dueTicks);
+        if (_timers!.Count > _cellPoolLimit)
+        {
+            _cellPoolLimit = _timers.Count;
+        }
+    }
+
+    /// <summary>A token cancelled its timer: count it out of the timer queue and recycle the cell, on the loop thread (directly, or by message).</summary>
+    internal void OnTimerCancelled(TimerCell cell, long generation)
+    {
+        if (IsOnLoopThread)
+        {
+            NoteCancelled(cell, generation);
+        }
+        else
+        {
+            SendControl(new ControlMessage(ControlKind.TimerCancelled, cell, generation));
+        }
+    }
+
+    private void NoteCancelled(TimerCell cell, long generation)
+    {
+        AssertOwner();
+        if (cell.Generation != generation)
+        {
+            return; // a stop cancelled it too, and is done with the loop
+        }
+
+        if (cell.InQueue)
+        {
+            cell.InQueue = false;
+            _timers!.NoteDead();
+        }
+
+        ReturnCell(cell);
+    }
+
+    /// <summary>Puts a cell back in the pool, which keeps as many as were ever pending at once (at least a few hundred).</summary>
+    private void ReturnCell(TimerCell cell)
+    {
+        cell.Recycle();
+        _cellPool ??= new Stack<TimerCell>();
+        if (_cellPool.Count < _cellPoolLimit)
+        {
+            _cellPool.Push(cell);
+        }
+    }
+
     /// <summary>A handle was cancelled: count it out of the timer queue, on the loop thread (directly, or by message).</summary>
     internal void OnTimerCancelled(TimerHandle handle)
     {
@@ -153,7 +271,19 @@ public sealed partial class LoopActor
         while (timers.TryDequeueDue(now, setBefore, out var entry, out long due))
         {
             fired = true;
-            if (entry.Timer is TimerHandle handle)
+            if (entry.Timer is TimerCell cell)
+            {
+                cell.InQueue = false;
+                if (cell.TryBeginFire())
+                {
+                    // Recycled before the callback runs: the firing has won, so no cancel can reach this use, and a timer
+                    // the callback sets reuses the cell at once.
+                    var work = cell.Work;
+                    ReturnCell(cell);
+                    Invoke(work);
+                }
+            }
+            else if (entry.Timer is TimerHandle handle)
             {
                 handle.InQueue = false;
                 Fire(handle, due, now);
@@ -217,7 +347,8 @@ public sealed partial class LoopActor
             : _delayPool is not null && _delayPool.TryPop(out var pooled) ? pooled : new DelayTimer(this, pooled: true);
         timer.Start(cancellationToken);
         timer.InQueue = true;
-        timer.QueueSequence = Timers.Add(new TimerEntry(timer), due);
+        timer.QueueSequence = Timers.NextSequence; // before the entry, as for a cell
+        Timers.Add(new TimerEntry(timer), due);
         return new LoopDelayAwaitable(timer, timer.Generation);
     }
 

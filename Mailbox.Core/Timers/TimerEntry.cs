@@ -1,7 +1,7 @@
 namespace Mailbox;
 
 /// <summary>
-/// What the timer queue holds: a <see cref="TimerHandle"/> or a <see cref="DelayTimer"/>. One reference, so a queue slot
+/// What the timer queue holds: a <see cref="TimerHandle"/>, a <see cref="TimerCell"/> or a <see cref="DelayTimer"/>. One reference, so a queue slot
 /// with its 16-byte <see cref="TimerKey"/> is 24 bytes: a heap's sift reads a quarter fewer bytes than with a 16-byte
 /// entry (measured on a <c>PriorityQueue</c> of a million shuffled keys: 404 → 350 ns per removal).
 /// </summary>
@@ -16,6 +16,7 @@ internal readonly record struct TimerEntry(object Timer)
     public bool IsDead(long sequence) => Timer switch
     {
         TimerHandle handle => handle.IsCancelled,
+        TimerCell cell => cell.IsDeadEntry(sequence),
         DelayTimer delay => !delay.IsQueuedAs(sequence),
         _ => true,
     };

@@ -34,8 +34,10 @@ namespace Mailbox;
 /// step per tick or per slot passed: empty slots and levels are skipped by the bitmaps.
 /// </para>
 /// <para>
-/// Slots are arrays of entries, appended to and read front to back; an emptied slot keeps its array for the next timers
-/// that land there, so a loop with a steady population of timers stops allocating for its store. A level is created with
+/// A slot is a list of chunks of 16 entries, appended at the tail and read from the head; emptied chunks go to a free list
+/// that every slot draws from, so the store holds about what its peak population needs (not a grown array per slot ever
+/// used: as the clock moves, a level's timers land in ever new slots), and a loop with a steady population of timers
+/// stops allocating for its store. A level is created with
 /// its first timer (64 slots, about 1 KB), which is why a loop starts with the owner's plain heap and moves to a wheel only
 /// once it holds many timers.
 /// </para>
@@ -44,6 +46,9 @@ internal sealed class TimerWheel
 {
     private const int SlotBits = 6;
     private const int SlotMask = (1 << SlotBits) - 1;
+
+    /// <summary>Entries per chunk of a slot: 384 bytes, few enough that a loop with a few hundred timers spread over many slots stays small.</summary>
+    private const int ChunkSize = 16;
 
     /// <summary>Enough levels for 66 bits: every tick of a <see cref="DateTimeOffset"/> (under 2^62).</summary>
     private const int LevelCount = 11;
@@ -56,6 +61,9 @@ internal sealed class TimerWheel
 
     /// <summary>Bit <c>k</c> set while level <c>k</c> holds an entry.</summary>
     private int _occupiedLevels;
+
+    /// <summary>Emptied chunks, linked through <see cref="Chunk.Next"/>, for the next slots to fill.</summary>
+    private Chunk? _free;
 
     public TimerWheel(TimerQueue owner, long elapsed)
     {
@@ -74,7 +82,7 @@ internal sealed class TimerWheel
     {
         Debug.Assert(key.DueTicks >= Elapsed, "a timer due before the wheel's time belongs to the owner's heap");
         int level = LevelOf(key.DueTicks);
-        var lv = _levels[level] ??= new Level();
+        var lv = _levels[level] ??= new Level(this);
         int slot = (int)(key.DueTicks >> (level * SlotBits)) & SlotMask;
         lv.Append(slot, entry, key);
         _occupiedLevels |= 1 << level;
@@ -97,7 +105,7 @@ internal sealed class TimerWheel
             int slot = BitOperations.TrailingZeroCount(lv.Occupied);
             if (level == 0)
             {
-                if (lv.TryPeekLive(slot, this, out key))
+                if (lv.TryPeekLive(slot, out key))
                 {
                     exact = true;
                     return true;
@@ -186,9 +194,9 @@ internal sealed class TimerWheel
             {
                 int slot = BitOperations.TrailingZeroCount(slots);
                 Count -= lv.Compact(slot, keep, _owner);
-                if (lv.IsEmpty(slot))
+                if (lv.Occupied == 0)
                 {
-                    ClearSlot(lv, level, slot);
+                    _occupiedLevels &= ~(1 << level);
                 }
             }
         }
@@ -217,23 +225,21 @@ internal sealed class TimerWheel
     {
         Elapsed = start;
         ClearSlot(lv, level, slot);
-        var items = lv.Detach(slot, out int head, out int count);
-        for (int i = head; i < count; i++)
-        {
-            var (entry, key) = items[i];
-            items[i] = default;
-            if (entry.IsDead(key.Sequence))
-            {
-                DropDead(entry);
-            }
-            else
-            {
-                Count--;
-                Add(entry, key);
-            }
-        }
+        lv.Drain(slot);
+    }
 
-        lv.Reattach(slot, items);
+    /// <summary>A cascaded entry: dropped if dead, else placed again against the wheel's new time.</summary>
+    private void Reinsert(TimerEntry entry, TimerKey key)
+    {
+        Count--;
+        if (entry.IsDead(key.Sequence))
+        {
+            _owner.ForgetDead(entry);
+        }
+        else
+        {
+            Add(entry, key);
+        }
     }
 
     private void ClearSlot(Level lv, int level, int slot)
@@ -245,8 +251,36 @@ internal sealed class TimerWheel
         }
     }
 
+    /// <summary>Takes a chunk from the free list, or makes one.</summary>
+    private Chunk RentChunk()
+    {
+        if (_free is { } chunk)
+        {
+            _free = chunk.Next;
+            chunk.Next = null;
+            return chunk;
+        }
+
+        return new Chunk();
+    }
+
+    /// <summary>Puts an emptied (cleared) chunk on the free list.</summary>
+    private void ReturnChunk(Chunk chunk)
+    {
+        chunk.Next = _free;
+        _free = chunk;
+    }
+
+    /// <summary>A run of entries of one slot; a slot is a list of chunks, read at the head, appended at the tail.</summary>
+    private sealed class Chunk
+    {
+        public readonly (TimerEntry Entry, TimerKey Key)[] Items = new (TimerEntry, TimerKey)[ChunkSize];
+
+        public Chunk? Next;
+    }
+
     /// <summary>One level: 64 slots and which of them hold entries.</summary>
-    private sealed class Level
+    private sealed class Level(TimerWheel wheel)
     {
         private readonly Slot[] _slots = new Slot[1 << SlotBits];
 
@@ -256,39 +290,42 @@ internal sealed class TimerWheel
         public void Append(int slot, TimerEntry entry, TimerKey key)
         {
             ref var s = ref _slots[slot];
-            if (s.Items is null)
+            if (s.Tail is null)
             {
-                s.Items = new (TimerEntry, TimerKey)[4];
+                s.Head = s.Tail = wheel.RentChunk();
+                s.HeadIndex = s.TailCount = 0;
             }
-            else if (s.Count == s.Items.Length)
+            else if (s.TailCount == ChunkSize)
             {
-                Array.Resize(ref s.Items, s.Items.Length * 2);
+                var next = wheel.RentChunk();
+                s.Tail.Next = next;
+                s.Tail = next;
+                s.TailCount = 0;
             }
 
-            s.Items[s.Count++] = (entry, key);
+            s.Tail.Items[s.TailCount++] = (entry, key);
             Occupied |= 1UL << slot;
         }
 
-        public bool IsEmpty(int slot) => _slots[slot].Head == _slots[slot].Count;
+        public bool IsEmpty(int slot) => _slots[slot].Head is null;
 
-        /// <summary>The front live entry's key; dead entries before it are dropped (and reported to <paramref name="wheel"/>).</summary>
-        public bool TryPeekLive(int slot, TimerWheel wheel, out TimerKey key)
+        /// <summary>The front live entry's key; dead entries before it are dropped (and reported to the wheel).</summary>
+        public bool TryPeekLive(int slot, out TimerKey key)
         {
             ref var s = ref _slots[slot];
-            while (s.Head < s.Count)
+            while (s.Head is not null)
             {
-                var (entry, itemKey) = s.Items![s.Head];
+                var (entry, itemKey) = s.Head.Items[s.HeadIndex];
                 if (!entry.IsDead(itemKey.Sequence))
                 {
                     key = itemKey;
                     return true;
                 }
 
-                s.Items[s.Head++] = default;
+                DropFront(ref s);
                 wheel.DropDead(entry);
             }
 
-            s.Head = s.Count = 0;
             key = default;
             return false;
         }
@@ -296,79 +333,133 @@ internal sealed class TimerWheel
         public (TimerEntry Entry, TimerKey Key) TakeFront(int slot)
         {
             ref var s = ref _slots[slot];
-            var item = s.Items![s.Head];
-            s.Items[s.Head++] = default;
-            if (s.Head == s.Count)
-            {
-                s.Head = s.Count = 0;
-            }
-
+            var item = s.Head!.Items[s.HeadIndex];
+            DropFront(ref s);
             return item;
         }
 
         /// <summary>The smallest live key in a slot, read only.</summary>
         public bool TryFindEarliestLive(int slot, out TimerKey key)
         {
-            ref var s = ref _slots[slot];
             bool found = false;
             key = default;
-            for (int i = s.Head; i < s.Count; i++)
+            ref var s = ref _slots[slot];
+            for (var chunk = s.Head; chunk is not null; chunk = chunk.Next)
             {
-                var (entry, itemKey) = s.Items![i];
-                if (!entry.IsDead(itemKey.Sequence) && (!found || itemKey.CompareTo(key) < 0))
+                int from = chunk == s.Head ? s.HeadIndex : 0;
+                int to = chunk == s.Tail ? s.TailCount : ChunkSize;
+                for (int i = from; i < to; i++)
                 {
-                    key = itemKey;
-                    found = true;
+                    var (entry, itemKey) = chunk.Items[i];
+                    if (!entry.IsDead(itemKey.Sequence) && (!found || itemKey.CompareTo(key) < 0))
+                    {
+                        key = itemKey;
+                        found = true;
+                    }
                 }
             }
 
             return found;
         }
 
-        /// <summary>Takes a slot's array out, so that a cascade can read it while the levels below are appended to.</summary>
-        public (TimerEntry Entry, TimerKey Key)[] Detach(int slot, out int head, out int count)
+        /// <summary>Empties a slot and hands its entries, front to back, to the wheel to place again; its chunks go back to the free list.</summary>
+        public void Drain(int slot)
         {
             ref var s = ref _slots[slot];
-            var items = s.Items!;
-            head = s.Head;
-            count = s.Count;
+            var chunk = s.Head;
+            int from = s.HeadIndex;
+            var tail = s.Tail;
+            int tailCount = s.TailCount;
             s = default;
-            return items;
-        }
+            while (chunk is not null)
+            {
+                int to = chunk == tail ? tailCount : ChunkSize;
+                var items = chunk.Items;
+                for (int i = from; i < to; i++)
+                {
+                    var (entry, key) = items[i];
+                    wheel.Reinsert(entry, key);
+                }
 
-        /// <summary>Gives an emptied (and cleared) array back to its slot for the next entries.</summary>
-        public void Reattach(int slot, (TimerEntry, TimerKey)[] items) => _slots[slot].Items ??= items;
+                Array.Clear(items, from, to - from);
+                var next = chunk.Next;
+                wheel.ReturnChunk(chunk);
+                chunk = next;
+                from = 0;
+            }
+        }
 
         /// <summary>Keeps the live entries <paramref name="keep"/> accepts, in order; returns how many entries left.</summary>
         public int Compact(int slot, Func<TimerEntry, bool> keep, TimerQueue owner)
         {
             ref var s = ref _slots[slot];
-            int kept = 0;
-            int before = s.Count - s.Head;
-            for (int i = s.Head; i < s.Count; i++)
+            var chunk = s.Head;
+            int from = s.HeadIndex;
+            var tail = s.Tail;
+            int tailCount = s.TailCount;
+            s = default;
+            int left = 0;
+            while (chunk is not null)
             {
-                var item = s.Items![i];
-                s.Items[i] = default;
-                if (item.Item1.IsDead(item.Item2.Sequence))
+                int to = chunk == tail ? tailCount : ChunkSize;
+                var items = chunk.Items;
+                for (int i = from; i < to; i++)
                 {
-                    owner.ForgetDead(item.Item1, counted: false);
+                    var (entry, key) = items[i];
+                    if (entry.IsDead(key.Sequence))
+                    {
+                        owner.ForgetDead(entry, counted: false);
+                        left++;
+                    }
+                    else if (keep(entry))
+                    {
+                        // Appending to the slot being read is safe: its new chunks come from the free list, never this one.
+                        Append(slot, entry, key);
+                    }
+                    else
+                    {
+                        left++;
+                    }
                 }
-                else if (keep(item.Item1))
-                {
-                    s.Items[kept++] = item;
-                }
+
+                Array.Clear(items, from, to - from);
+                var next = chunk.Next;
+                wheel.ReturnChunk(chunk);
+                chunk = next;
+                from = 0;
             }
 
-            s.Head = 0;
-            s.Count = kept;
-            return before - kept;
+            if (_slots[slot].Head is null)
+            {
+                Occupied &= ~(1UL << slot);
+            }
+
+            return left;
+        }
+
+        private void DropFront(ref Slot s)
+        {
+            s.Head!.Items[s.HeadIndex++] = default;
+            if (s.Head == s.Tail && s.HeadIndex == s.TailCount)
+            {
+                wheel.ReturnChunk(s.Head);
+                s = default;
+            }
+            else if (s.HeadIndex == ChunkSize)
+            {
+                var next = s.Head.Next!;
+                wheel.ReturnChunk(s.Head);
+                s.Head = next;
+                s.HeadIndex = 0;
+            }
         }
 
         private struct Slot
         {
-            public (TimerEntry Entry, TimerKey Key)[]? Items;
-            public int Head;
-            public int Count;
+            public Chunk? Head;
+            public Chunk? Tail;
+            public int HeadIndex;
+            public int TailCount;
         }
     }
 }
