@@ -53,6 +53,9 @@ public sealed partial class LoopActor
     /// <summary>Delay timers free for reuse; created with the first returned one.</summary>
     private Stack<DelayTimer>? _delayPool;
 
+    /// <summary>Whether a timer with a zero delay was set on the loop since the last pass fired timers (see <see cref="NoteZeroDelay"/>).</summary>
+    private bool _zeroDelaySet;
+
     /// <summary>Cells of <see cref="CallLater{TState}"/> timers free for reuse; created with the first returned one.</summary>
     private Stack<TimerCell>? _cellPool;
 
@@ -223,7 +226,7 @@ public sealed partial class LoopActor
         }
 
         _publishedPendingTimers = _timers?.Count ?? 0;
-        return !_exit && (budget == 0 || !dataDone || ReadyCount > 0);
+        return !_exit && (budget == 0 || !dataDone || ReadyCount > 0 || _zeroDelaySet);
     }
 
     /// <summary>Runs data messages; false if it stopped short of the messages that must precede the waiting steps.</summary>
@@ -408,9 +411,9 @@ public sealed partial class LoopActor
     internal void RegisterTimers()
     {
         AssertOwner();
-        if (_timers is not { Count: > 0 } timers || !timers.TryPeekWakeDue(out long due) || due >= ClockDue)
+        if (_zeroDelaySet || _timers is not { Count: > 0 } timers || !timers.TryPeekWakeDue(out long due) || due >= ClockDue)
         {
-            return;
+            return; // with a zero delay set, the loop's next turn comes at once and registers what is left
         }
 
         if (_clock is null)

@@ -16,7 +16,9 @@ public sealed partial class LoopActor
     {
         ArgumentNullException.ThrowIfNull(callback);
         ValidateDelay(delay, nameof(delay));
-        return Schedule(new TimerHandle(this, callback, 0), DueAfter(delay, nameof(delay)));
+        var handle = Schedule(new TimerHandle(this, callback, 0), DueAfter(delay, nameof(delay)));
+        NoteZeroDelay(delay);
+        return handle;
     }
 
     /// <summary>
@@ -50,6 +52,7 @@ public sealed partial class LoopActor
             var token = new TimerToken(cell, cell.Generation);
             cell.Work = StateInvoker<TState>.Wrap(callback, state);
             AddTimer(cell, due);
+            NoteZeroDelay(delay);
             return token;
         }
 
@@ -90,6 +93,19 @@ public sealed partial class LoopActor
         ArgumentNullException.ThrowIfNull(callback);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(period, TimeSpan.Zero);
         return Schedule(new TimerHandle(this, callback, period.Ticks), DueAfter(period, nameof(period)));
+    }
+
+    /// <summary>
+    /// A timer set on the loop thread with a zero delay is due before the turn ends: the loop takes another turn for it
+    /// at once (behind its thread's other ready loops) instead of arming its clock — what makes a <c>Delay(Zero)</c> step
+    /// cost a turn, not a provider timer.
+    /// </summary>
+    private void NoteZeroDelay(TimeSpan delay)
+    {
+        if (delay == TimeSpan.Zero && IsOnLoopThread)
+        {
+            _zeroDelaySet = true;
+        }
     }
 
     private static void ValidateDelay(TimeSpan delay, string name)
@@ -260,6 +276,7 @@ public sealed partial class LoopActor
     private bool FireDueTimers()
     {
         AssertOwner();
+        _zeroDelaySet = false; // this pass reads the clock after every zero delay set so far (or finds it cancelled)
         if (_timers is not { Count: > 0 } timers)
         {
             return false;
@@ -349,6 +366,7 @@ public sealed partial class LoopActor
         timer.InQueue = true;
         timer.QueueSequence = Timers.NextSequence; // before the entry, as for a cell
         Timers.Add(new TimerEntry(timer), due);
+        NoteZeroDelay(delay);
         return new LoopDelayAwaitable(timer, timer.Generation);
     }
 
