@@ -30,7 +30,8 @@ namespace Mailbox.Bench;
 /// </summary>
 /// <remarks>
 /// Memory: Allocated per operation is what one scheduled timer allocates: Mailbox's <see cref="TimerHandle"/> alone, in
-/// every category (the timer queue's arrays grew in the first invocation and are reused: neither its run nor its heap
+/// every category, and nothing for the <c>Mailbox_CallLaterState</c> rows (<see cref="LoopActor.CallLater{TState}"/>, whose
+/// token stands for a pooled cell) (the timer queue's arrays grew in the first invocation and are reused: neither its run nor its heap
 /// ever shrinks, and a purge of cancelled entries rebuilds both in place). The baseline allocates nothing per plain timer and a
 /// <see cref="TimerHeapLoop.CancelFlag"/> per cancellable one; a real timer, its Timer, holder and queue entry.
 /// <see cref="TimerHeapScalingBenchmarks"/> spells out how to read the memory per pending timer.
@@ -65,6 +66,9 @@ public class TimerBenchmarks
 
     /// <summary>What a <see cref="System.Threading.Timer"/> of ScheduleFire runs: counts itself on the countdown (its state).</summary>
     private static readonly TimerCallback s_timerSignal = static state => ((CompletionCountdown)state!).SignalFromAnyThread();
+
+    /// <summary>What a <see cref="LoopActor.CallLater{TState}"/> timer runs: its state's <see cref="CompletionCountdown.Signal"/>.</summary>
+    private static readonly Action<CompletionCountdown> s_countdownSignal = static countdown => countdown.Signal();
 
     /// <summary>Counts fired timers and wakes the benchmark thread after the last one.</summary>
     private readonly CompletionCountdown _countdown = new();
@@ -120,6 +124,18 @@ public class TimerBenchmarks
     /// <summary>Mailbox's ScheduleCancel work, run on the loop.</summary>
     private Func<Task> _loopScheduleCancel = null!;
 
+    /// <summary>Mailbox's ScheduleFire work with <see cref="LoopActor.CallLater{TState}"/>, run on the loop.</summary>
+    private Func<Task> _loopScheduleTokens = null!;
+
+    /// <summary>Mailbox's ScheduleFireShuffled work with <see cref="LoopActor.CallLater{TState}"/>, run on the loop.</summary>
+    private Func<Task> _loopScheduleShuffledTokens = null!;
+
+    /// <summary>Mailbox's ScheduleCancel work with <see cref="LoopActor.CallLater{TState}"/>, run on the loop.</summary>
+    private Func<Task> _loopScheduleCancelTokens = null!;
+
+    /// <summary>Mailbox's tokens of one ScheduleCancel invocation.</summary>
+    private TimerToken[] _tokens = [];
+
     /// <summary>Mailbox's handles of one ScheduleCancel invocation.</summary>
     private TimerHandle?[] _handles = [];
 
@@ -155,7 +171,7 @@ public class TimerBenchmarks
     }
 
     /// <summary>Spawns the Mailbox loop on a fake clock and binds its work.</summary>
-    [GlobalSetup(Targets = [nameof(Mailbox_CallLater_Fire), nameof(Mailbox_CallLater_Fire_Shuffled), nameof(Mailbox_CallLater_Cancel)])]
+    [GlobalSetup(Targets = [nameof(Mailbox_CallLater_Fire), nameof(Mailbox_CallLater_Fire_Shuffled), nameof(Mailbox_CallLater_Cancel), nameof(Mailbox_CallLaterState_Fire), nameof(Mailbox_CallLaterState_Fire_Shuffled), nameof(Mailbox_CallLaterState_Cancel)])]
     public void SetupMailbox()
     {
         _signal = _countdown.Signal;
@@ -164,7 +180,11 @@ public class TimerBenchmarks
         _loopScheduleTimers = LoopScheduleTimers;
         _loopScheduleShuffled = LoopScheduleShuffled;
         _loopScheduleCancel = LoopScheduleCancel;
+        _loopScheduleTokens = () => LoopScheduleTokens(s_inOrderDelays);
+        _loopScheduleShuffledTokens = () => LoopScheduleTokens(s_shuffledDelays);
+        _loopScheduleCancelTokens = LoopScheduleCancelTokens;
         _handles = new TimerHandle?[N];
+        _tokens = new TimerToken[N];
     }
 
     /// <summary>Spawns the Mailbox loop of DelayStep, on the system clock.</summary>
@@ -271,6 +291,30 @@ public class TimerBenchmarks
     [Benchmark(OperationsPerInvoke = N)]
     [BenchmarkCategory("ScheduleFireShuffled")]
     public void Mailbox_CallLater_Fire_Shuffled() => LoopScheduleAndFire(_loopScheduleShuffled);
+
+    /// <summary>ScheduleFire: as <see cref="Mailbox_CallLater_Fire"/> with <see cref="LoopActor.CallLater{TState}"/> (the countdown as state): a token per timer, no handle.</summary>
+    [Benchmark(OperationsPerInvoke = N)]
+    [BenchmarkCategory("ScheduleFire")]
+    public void Mailbox_CallLaterState_Fire() => LoopScheduleAndFire(_loopScheduleTokens);
+
+    /// <summary>ScheduleFireShuffled: as <see cref="Mailbox_CallLaterState_Fire"/>, the delays in shuffled order.</summary>
+    [Benchmark(OperationsPerInvoke = N)]
+    [BenchmarkCategory("ScheduleFireShuffled")]
+    public void Mailbox_CallLaterState_Fire_Shuffled() => LoopScheduleAndFire(_loopScheduleShuffledTokens);
+
+    /// <summary>ScheduleCancel: as <see cref="Mailbox_CallLater_Cancel"/> with <see cref="LoopActor.CallLater{TState}"/> and <see cref="TimerToken.Cancel"/>.</summary>
+    [Benchmark(OperationsPerInvoke = N)]
+    [BenchmarkCategory("ScheduleCancel")]
+    public void Mailbox_CallLaterState_Cancel()
+    {
+        _loopRequests++;
+        _loop!.RunUntilComplete(_loopScheduleCancelTokens);
+        PendingWork pending = _loop.QueryPendingAsync().GetAwaiter().GetResult();
+        if (pending.PendingTimers != 0)
+        {
+            throw new InvalidOperationException($"Mailbox reports {pending.PendingTimers} pending timers after cancelling all.");
+        }
+    }
 
     /// <summary>Baseline, ScheduleCancel: the heap loop schedules <see cref="N"/> cancellable callbacks, sets every flag, and peeks, which drops them all.</summary>
     [Benchmark(Baseline = true, OperationsPerInvoke = N)]
@@ -502,6 +546,41 @@ public class TimerBenchmarks
         long[] delays = InOrderDelays();
         new Random(20261125).Shuffle(delays);
         return delays;
+    }
+
+    /// <summary>On the Mailbox loop: sets <see cref="N"/> state timers with <paramref name="delays"/>.</summary>
+    private Task LoopScheduleTokens(long[] delays)
+    {
+        LoopActor loop = _loop!;
+        CompletionCountdown countdown = _countdown;
+        foreach (long delay in delays)
+        {
+            _ = loop.CallLater(TimeSpan.FromTicks(delay), s_countdownSignal, countdown);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>On the Mailbox loop: schedules and cancels the <see cref="N"/> state timers of ScheduleCancel.</summary>
+    private Task LoopScheduleCancelTokens()
+    {
+        LoopActor loop = _loop!;
+        TimerToken[] tokens = _tokens;
+        CompletionCountdown countdown = _countdown;
+        for (int i = 0; i < tokens.Length; i++)
+        {
+            tokens[i] = loop.CallLater(TimeSpan.FromTicks(CancelAfterTicks + (i * SpreadTicks / N)), s_countdownSignal, countdown);
+        }
+
+        for (int i = 0; i < tokens.Length; i++)
+        {
+            if (!tokens[i].Cancel())
+            {
+                throw new InvalidOperationException($"Cancelling state timer {i} returned false before it could fire.");
+            }
+        }
+
+        return Task.CompletedTask;
     }
 
     /// <summary>On the Mailbox loop: schedules and cancels the <see cref="N"/> timers of ScheduleCancel.</summary>
