@@ -1,11 +1,11 @@
-using Akka.TestKit.Xunit2;
+using AkkaTestKit = Akka.TestKit.Xunit2.TestKit;
 using Microsoft.Extensions.Time.Testing;
 using Xunit.Abstractions;
 
 namespace Mailbox.Tests.Ecosystem;
 
 /// <summary>The README's code, verbatim in substance, so the documentation cannot drift from the library.</summary>
-public sealed class ReadmeExampleTests(ITestOutputHelper output) : TestKit(output: output)
+public sealed class ReadmeExampleTests(ITestOutputHelper output) : AkkaTestKit(output: output)
 {
     [Fact]
     public async Task QuickStart_AsWritten_Works()
