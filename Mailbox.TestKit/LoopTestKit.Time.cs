@@ -15,7 +15,7 @@ namespace Mailbox.TestKit;
 // the loop one more turn. Loops under test may feed each other (a callback of one posts to another, or completes a task
 // that another's coroutine awaits), so one clean answer per loop is not enough: the loops have settled when, in one
 // pass over all of them, every answer is idle and equal to that loop's answer in the pass before, and no loop accepted
-// a message during the pass. Bounded by rounds and by Patience of wall time, failing with each loop's last answer.
+// a message during the pass. Bounded by rounds and by SettlePatience of wall time, failing with each loop's last answer.
 //
 // Advancing. FakeTimeProvider runs the callbacks of its due timers synchronously inside SetUtcNow; a loop's callback
 // only sends the loop (or its group thread) a wake-up, and a loop that armed its provider timer while the clock moved
@@ -25,11 +25,17 @@ namespace Mailbox.TestKit;
 // was due at and timers set by callbacks during the advance fire too, in order.
 public abstract partial class LoopTestKit
 {
-    /// <summary>Most query passes one settling makes before it gives up (the wall-clock bound is <see cref="Patience"/>).</summary>
+    /// <summary>Most query passes one settling makes before it gives up (the wall-clock bound is <see cref="SettlePatience"/>).</summary>
     private const int MaxSettleRounds = 100_000;
 
     /// <summary>Most clock moves one advance makes: a 1 ms CallEvery under a one-hour advance is a mistake, not a test.</summary>
     private const int MaxAdvanceSteps = 10_000;
+
+    /// <summary>The shortest wait for one query's answer, however little of the settling's patience is left.</summary>
+    private static readonly TimeSpan MinQueryWait = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How long one settling may take, in wall time, before it fails: <see cref="Patience"/> unless a class says otherwise.</summary>
+    protected virtual TimeSpan SettlePatience => Patience;
 
     /// <summary>
     /// Advances <see cref="Clock"/> by <paramref name="by"/> and returns once every timer of the loops under test due by
@@ -40,7 +46,7 @@ public abstract partial class LoopTestKit
     /// <returns>A task that completes when the loops have settled at the new time.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="by"/> is negative.</exception>
     /// <exception cref="InvalidOperationException">Called from a loop's thread: a loop cannot wait for itself.</exception>
-    /// <exception cref="XunitException">A loop did not settle within <see cref="Patience"/>, or the timers kept firing past the step bound.</exception>
+    /// <exception cref="XunitException">A loop did not settle within <see cref="SettlePatience"/>, or the timers kept firing past the step bound.</exception>
     protected async Task AdvanceAsync(TimeSpan by)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(by, TimeSpan.Zero);
@@ -72,7 +78,7 @@ public abstract partial class LoopTestKit
     /// </summary>
     /// <returns>A task that completes when the loops have settled.</returns>
     /// <exception cref="InvalidOperationException">Called from a loop's thread.</exception>
-    /// <exception cref="XunitException">A loop did not settle within <see cref="Patience"/> (it keeps feeding itself, or is held).</exception>
+    /// <exception cref="XunitException">A loop did not settle within <see cref="SettlePatience"/> (it keeps feeding itself, or is held).</exception>
     protected async Task RunUntilIdleAsync()
     {
         ThrowIfOnLoopThread(nameof(RunUntilIdleAsync));
@@ -114,7 +120,7 @@ public abstract partial class LoopTestKit
     /// <summary>Asks the running loops under test until they have settled (see the file's comment); returns their last answers.</summary>
     private async Task<Dictionary<LoopUnderTest, PendingWork>> SettleAsync(string doing)
     {
-        long deadline = Stopwatch.GetTimestamp() + (long)(Patience.TotalSeconds * Stopwatch.Frequency);
+        long deadline = Stopwatch.GetTimestamp() + (long)(SettlePatience.TotalSeconds * Stopwatch.Frequency);
         Dictionary<LoopUnderTest, PendingWork>? previous = null;
         for (int round = 1; ; round++)
         {
@@ -124,8 +130,10 @@ public abstract partial class LoopTestKit
             bool quiet = true;
             foreach (var watched in loops)
             {
+                // At least a short wait per query, so that a deadline passing mid-pass reads as "did not settle"
+                // (the check below), not as a loop that does not answer.
                 var left = TimeSpan.FromSeconds((double)(deadline - Stopwatch.GetTimestamp()) / Stopwatch.Frequency);
-                if (await AskAsync(watched, left, doing).ConfigureAwait(false) is not { } answer)
+                if (await AskAsync(watched, left > MinQueryWait ? left : MinQueryWait, doing).ConfigureAwait(false) is not { } answer)
                 {
                     continue; // stopped meanwhile: it holds nothing any more
                 }
@@ -141,7 +149,7 @@ public abstract partial class LoopTestKit
 
             if (round == MaxSettleRounds || Stopwatch.GetTimestamp() > deadline)
             {
-                throw new XunitException($"{doing}: the loops under test did not settle ({round} rounds, {Patience}); {Describe(answers)}");
+                throw new XunitException($"{doing}: the loops under test did not settle ({round} rounds, {SettlePatience}); {Describe(answers)}");
             }
 
             previous = answers;
@@ -154,15 +162,32 @@ public abstract partial class LoopTestKit
         var query = watched.Loop.QueryPendingAsync();
         try
         {
-            return await query.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero).ConfigureAwait(false);
+            return await query.WaitAsync(left).ConfigureAwait(false);
         }
         catch (LoopStoppedException)
         {
             return null;
         }
-        catch (TimeoutException) when (!query.IsCompleted)
+        catch (TimeoutException) when (query.IsCompleted)
         {
-            throw new XunitException($"{doing}: {watched} did not answer a query within {Patience} (is it held by a gate, or stuck in a callback?)");
+            return await AskAgainAsync(query).ConfigureAwait(false); // answered just as the wait gave up
+        }
+        catch (TimeoutException)
+        {
+            throw new XunitException($"{doing}: {watched} did not answer a query in time (is it held by a gate, or stuck in a callback?)");
+        }
+    }
+
+    /// <summary>The outcome of a query that completed after all; null if it ended with the loop's stop.</summary>
+    private static async Task<PendingWork?> AskAgainAsync(Task<PendingWork> query)
+    {
+        try
+        {
+            return await query.ConfigureAwait(false);
+        }
+        catch (LoopStoppedException)
+        {
+            return null;
         }
     }
 
