@@ -34,7 +34,7 @@ public abstract partial class LoopTestKit
     {
         var limit = duration ?? Patience;
         var fault = await Faults.ClaimAsync(
-            f => f.Exception is TException && (loop is null || ReferenceEquals(f.Source.Loop, loop)),
+            f => f.Exception is TException && (loop is null || f.Source.Is(loop)),
             DateTime.UtcNow + limit).ConfigureAwait(false);
         if (fault is null)
         {
@@ -59,7 +59,7 @@ public abstract partial class LoopTestKit
     protected TestProbe EventsOf(LoopActor loop)
     {
         ArgumentNullException.ThrowIfNull(loop);
-        var watched = Array.Find(LoopsUnderTest(), l => ReferenceEquals(l.Loop, loop))
+        var watched = Array.Find(LoopsUnderTest(), l => l.Is(loop))
             ?? throw new ArgumentException($"loop '{loop.Name}' was not spawned by this kit's Spawn", nameof(loop));
         return watched.Probe(() => CreateTestProbe());
     }

@@ -32,6 +32,9 @@ internal sealed class LoopUnderTest(LoopTestKit kit, TimeProvider time, IObserve
     /// <summary>Whether the loop runs on the kit's <see cref="LoopTestKit.Clock"/>, so that advancing it drives the loop's timers.</summary>
     public bool IsOnKitClock => ReferenceEquals(time, kit.Clock);
 
+    /// <summary>Whether this is <paramref name="loop"/> (false while still being spawned).</summary>
+    public bool Is(LoopActor loop) => ReferenceEquals(_loop, loop);
+
     /// <summary>Sets the loop once spawned.</summary>
     public void Attach(LoopActor loop) => _loop = loop;
 
