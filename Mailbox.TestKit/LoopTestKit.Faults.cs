@@ -1,4 +1,3 @@
-using Akka.TestKit;
 using Xunit.Sdk;
 
 namespace Mailbox.TestKit;
@@ -46,21 +45,5 @@ public abstract partial class LoopTestKit
         }
 
         return (TException)fault.Exception;
-    }
-
-    /// <summary>
-    /// A probe that receives every <see cref="LoopEvent"/> of a loop under test — those it raised before this call first,
-    /// in order, then each new one — and the observer's completion as <see cref="ProbeObserver.Completed"/> only through
-    /// a <see cref="ProbeObserver"/> of the test's own. The same probe at every call for one loop.
-    /// </summary>
-    /// <param name="loop">A loop spawned by <see cref="Spawn"/>.</param>
-    /// <returns>The probe; assert with <see cref="LoopEventProbeExtensions.ExpectEventAsync{TEvent}"/> or Akka's expectations.</returns>
-    /// <exception cref="ArgumentException"><paramref name="loop"/> is not a loop under test of this kit.</exception>
-    protected TestProbe EventsOf(LoopActor loop)
-    {
-        ArgumentNullException.ThrowIfNull(loop);
-        var watched = Array.Find(LoopsUnderTest(), l => l.Is(loop))
-            ?? throw new ArgumentException($"loop '{loop.Name}' was not spawned by this kit's Spawn", nameof(loop));
-        return watched.Probe(() => CreateTestProbe());
     }
 }
