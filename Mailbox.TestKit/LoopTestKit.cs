@@ -29,7 +29,11 @@ namespace Mailbox.TestKit;
 /// </remarks>
 public abstract partial class LoopTestKit : Akka.TestKit.Xunit2.TestKit, IAsyncLifetime
 {
-    /// <summary>The threads of the default group: two, so a test's first two loops are on different threads and its third shares one.</summary>
+    /// <summary>
+    /// The threads of the default group. Two: with one, any two loops of a test would be siblings and a test about a
+    /// loop of another thread (RunUntilComplete from one loop onto another) could not run grouped; with two, a fresh
+    /// group's first two loops are on different threads under either placement policy and siblings come from the third.
+    /// </summary>
     private const int DefaultGroupThreads = 2;
 
     /// <summary>Guards <see cref="_loops"/>, <see cref="_gates"/> and <see cref="_group"/>: spawns may come from any thread.</summary>

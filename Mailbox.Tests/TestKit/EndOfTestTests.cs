@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Xunit.Abstractions;
 using Xunit.Sdk;
 
@@ -23,6 +24,27 @@ public abstract class EndOfTestTests(ITestOutputHelper output) : LoopTestKit(out
         Assert.Contains("1 fault(s)", failure.Message, StringComparison.Ordinal);
         Assert.Contains("CallbackFaulted of loop 'careless'", failure.Message, StringComparison.Ordinal);
         Assert.Contains("System.FormatException: swallowed by the fault policy", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DisposeAsync_UnobservedCoroutineFault_FailsTheTest()
+    {
+        using var kit = NewKit();
+        var loop = kit.Spawn(name: "dropper");
+        await DropAFaultingCoroutineAsync(loop);
+        var events = kit.EventsOf(loop);
+        await AwaitAssertAsync(
+            async () =>
+            {
+                GC.Collect(); // the fault is reported only when .NET collects the dropped task
+                GC.WaitForPendingFinalizers();
+                await events.ExpectEventAsync<UnobservedCoroutineFault>(duration: TimeSpan.FromMilliseconds(200));
+            },
+            Patience);
+
+        var failure = await Assert.ThrowsAsync<XunitException>(kit.DisposeAsync);
+
+        Assert.Contains("System.FormatException: dropped", failure.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -148,6 +170,21 @@ public abstract class EndOfTestTests(ITestOutputHelper output) : LoopTestKit(out
             Assert.True(kit.Group.Completion.IsCompletedSuccessfully);
         }
     }
+
+    /// <summary>Starts a coroutine that throws and drops its task, then waits until it has ended (through the loop's next messages).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static async Task DropAFaultingCoroutineAsync(LoopActor loop)
+    {
+        Drop(loop);
+        await loop.RunAsync(async () => await LoopActor.Yield());
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Drop(LoopActor loop) => _ = loop.RunAsync(async () =>
+    {
+        await LoopActor.Yield();
+        throw new FormatException("dropped");
+    });
 
     private KitUnderTest NewKit(TimeSpan? settlePatience = null) => new(Output!, Kind, settlePatience);
 }

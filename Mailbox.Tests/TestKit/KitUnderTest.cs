@@ -27,4 +27,6 @@ internal sealed class KitUnderTest(ITestOutputHelper output, LoopKind kind = Loo
         where TException : Exception => base.ExpectFaultAsync<TException>(loop, duration, hint);
 
     public new Task<Gate> HoldAsync(LoopActor loop) => base.HoldAsync(loop);
+
+    public new global::Akka.TestKit.TestProbe EventsOf(LoopActor loop) => base.EventsOf(loop);
 }
