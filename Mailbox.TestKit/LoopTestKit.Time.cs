@@ -12,10 +12,14 @@ namespace Mailbox.TestKit;
 // before it (so a CallLater made by the test before the query is in the answer's timers) and after the turn that was
 // running. A turn runs control first, then due timers, then data, so an answer may come while data queued earlier is
 // still waiting (control overtakes data) — it then shows QueuedMessages > 0, and the kit asks again, each query giving
-// the loop one more turn. Loops under test may feed each other (a callback of one posts to another, or completes a task
-// that another's coroutine awaits), so one clean answer per loop is not enough: the loops have settled when, in one
-// pass over all of them, every answer is idle and equal to that loop's answer in the pass before, and no loop accepted
-// a message during the pass. Bounded by rounds and by SettlePatience of wall time, failing with each loop's last answer.
+// the loop one more turn. Loops under test may feed each other (a callback of one posts to another, sets a timer on it,
+// or completes a task that another's coroutine awaits), so one clean answer per loop is not enough: the loops have
+// settled after two passes over all of them in a row in which every answer is idle and each loop answered the same
+// both times (a timer set on it from elsewhere changes its answer), with no message accepted by any of them since the
+// first of the two began (a post from one to another changes the count even if the other has already run it). What no
+// public counter shows is a coroutine step handed across loops by a completed task: it is seen when a query finds it
+// ready, which two passes make likely, not certain. Bounded by rounds and by SettlePatience of wall time, failing with
+// each loop's last answer.
 //
 // Advancing. FakeTimeProvider runs the callbacks of its due timers synchronously inside SetUtcNow; a loop's callback
 // only sends the loop (or its group thread) a wake-up, and a loop that armed its provider timer while the clock moved
@@ -122,10 +126,11 @@ public abstract partial class LoopTestKit
     {
         long deadline = Stopwatch.GetTimestamp() + (long)(SettlePatience.TotalSeconds * Stopwatch.Frequency);
         Dictionary<LoopUnderTest, PendingWork>? previous = null;
+        long acceptedAtPreviousPass = long.MinValue;
         for (int round = 1; ; round++)
         {
             var loops = Array.FindAll(LoopsUnderTest(), l => l.Loop.State == LoopState.Running);
-            long acceptedBefore = loops.Sum(l => l.Loop.AcceptedMessages);
+            long acceptedAtThisPass = loops.Sum(l => l.Loop.AcceptedMessages);
             var answers = new Dictionary<LoopUnderTest, PendingWork>();
             bool quiet = true;
             foreach (var watched in loops)
@@ -142,7 +147,7 @@ public abstract partial class LoopTestKit
                 quiet &= IsIdle(watched, answer) && previous is not null && previous.TryGetValue(watched, out var before) && before == answer;
             }
 
-            if (quiet && loops.Sum(l => l.Loop.AcceptedMessages) == acceptedBefore)
+            if (quiet && loops.Sum(l => l.Loop.AcceptedMessages) == acceptedAtPreviousPass)
             {
                 return answers;
             }
@@ -153,6 +158,7 @@ public abstract partial class LoopTestKit
             }
 
             previous = answers;
+            acceptedAtPreviousPass = acceptedAtThisPass;
         }
     }
 
