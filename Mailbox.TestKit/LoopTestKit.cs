@@ -50,8 +50,16 @@ public abstract partial class LoopTestKit : Akka.TestKit.Xunit2.TestKit, IAsyncL
 
     /// <summary>Creates the kit, its actor system and its <see cref="Clock"/>.</summary>
     /// <param name="output">xunit's output of the test, for the actor system's log and the kit's notes.</param>
-    protected LoopTestKit(ITestOutputHelper? output = null)
+    protected LoopTestKit(ITestOutputHelper? output)
         : base(output: output)
+    {
+    }
+
+    /// <summary>Creates the kit with an actor system of <paramref name="config"/> (tests of loops behind Akka.NET actors, remoting, ...).</summary>
+    /// <param name="config">The actor system's HOCON, over Akka.TestKit's defaults.</param>
+    /// <param name="output">xunit's output of the test.</param>
+    protected LoopTestKit(Akka.Configuration.Config config, ITestOutputHelper? output)
+        : base(config, output: output)
     {
     }
 
