@@ -61,6 +61,33 @@ public abstract class EndOfTestTests(ITestOutputHelper output) : LoopTestKit(out
     }
 
     [Fact]
+    public async Task DisposeAsync_ClassThatLetsFaultsPass_DoesNotFailOnThem()
+    {
+        using var kit = new KitUnderTest(Output!, Kind, faultsFail: false);
+        var loop = kit.Spawn();
+        loop.Post(() => throw new FormatException("counted elsewhere"));
+        await kit.RunUntilIdleAsync();
+
+        await kit.DisposeAsync();
+        Assert.Equal(LoopState.Stopped, loop.State);
+    }
+
+    [Fact]
+    public async Task AdvanceAsync_TimerFiringAtEveryMillisecondOverAnHour_FailsAtTheStepBound()
+    {
+        using var kit = NewKit();
+        var loop = kit.Spawn();
+        var handle = loop.CallEvery(TimeSpan.FromMilliseconds(1), () => { });
+
+        var failure = await Assert.ThrowsAsync<XunitException>(() => kit.AdvanceAsync(TimeSpan.FromHours(1)));
+
+        Assert.Contains("timers still firing after 10000 steps", failure.Message, StringComparison.Ordinal);
+        Assert.Equal(kit.Clock.Start + TimeSpan.FromSeconds(10), kit.Clock.GetUtcNow()); // stepped, one due time at a time
+        Assert.True(handle.Cancel());
+        await kit.DisposeAsync();
+    }
+
+    [Fact]
     public async Task ExpectFaultAsync_NoSuchFault_FailsListingTheFaultsSeen()
     {
         using var kit = NewKit();

@@ -7,8 +7,11 @@ namespace Mailbox.Tests.TestKit;
 /// (<see cref="LoopTestKit.DisposeAsync"/>) called by the test, so that a kit assertion can be seen to fail. The test
 /// disposes it (its actor system) when done.
 /// </summary>
-internal sealed class KitUnderTest(ITestOutputHelper output, LoopKind kind = LoopKind.Dedicated, TimeSpan? settlePatience = null) : LoopTestKit(output)
+internal sealed class KitUnderTest(ITestOutputHelper output, LoopKind kind = LoopKind.Dedicated, TimeSpan? settlePatience = null, bool faultsFail = true)
+    : LoopTestKit(output)
 {
+    protected override bool UnexpectedFaultsFailTheTest => faultsFail;
+
     protected override LoopKind Kind => kind;
 
     protected override TimeSpan SettlePatience => settlePatience ?? base.SettlePatience;
