@@ -1,6 +1,5 @@
 using Akka.Configuration;
 using Akka.Event;
-using Mailbox.Tests.Support;
 using Mailbox.Akka;
 using Microsoft.Extensions.Time.Testing;
 using Xunit.Abstractions;
@@ -39,7 +38,7 @@ public sealed class LoopActorPropsTests : LoopTestKit
         Assert.False(reply.IsCompleted);
 
         fake.Advance(FiveSeconds);
-        var answer = await Within(reply);
+        var answer = await WithinAsync(reply);
         Assert.Equal("pong ping", answer.Text);
         Assert.Equal(handler.ThreadId, answer.ThreadId);
     }
@@ -53,7 +52,7 @@ public sealed class LoopActorPropsTests : LoopTestKit
             throw new InvalidOperationException($"no {message}");
         }));
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => Within(actor.Ask<object>("coffee", Patience)));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => WithinAsync(actor.Ask<object>("coffee", Patience)));
         Assert.Equal("no coffee", error.Message);
 
         // The actor and its loop go on.
@@ -257,7 +256,7 @@ public sealed class LoopActorPropsTests : LoopTestKit
         var stopping = loop.StopAsync(StopMode.Immediate);
         gate.Open();
 
-        var report = await Within(stopping);
+        var report = await WithinAsync(stopping);
         Assert.True(report.Discarded >= 1); // the actor's mailbox run, never started on the loop
         var stopped = await ExpectMsgAsync<LoopActorStopped>(Patience);
         await ExpectTerminatedAsync(actor, Patience);

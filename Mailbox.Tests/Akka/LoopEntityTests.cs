@@ -3,7 +3,7 @@ using System.Diagnostics;
 using Akka.Cluster;
 using Akka.Cluster.Sharding;
 using Akka.Event;
-using Akka.TestKit.Xunit2;
+using AkkaTestKit = Akka.TestKit.Xunit2.TestKit;
 using Mailbox.Akka;
 using Xunit.Abstractions;
 
@@ -14,7 +14,7 @@ namespace Mailbox.Tests.AkkaHosting;
 /// system is node A (the oldest, so it keeps the shard coordinator); node B joins, hosts entities, then leaves gracefully.
 /// </summary>
 [Collection(AkkaTestGroup.Name)]
-public sealed class LoopEntityTests(ITestOutputHelper output) : TestKit(AkkaTestConfig.Cluster, "Rooms", output), IAsyncLifetime
+public sealed class LoopEntityTests(ITestOutputHelper output) : AkkaTestKit(AkkaTestConfig.Cluster, "Rooms", output), IAsyncLifetime
 {
     private const string TypeName = "room";
     private const int Entities = 20;

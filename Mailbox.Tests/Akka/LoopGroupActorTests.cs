@@ -1,5 +1,4 @@
 using Mailbox.Akka;
-using Mailbox.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Mailbox.Tests.AkkaHosting;
@@ -69,7 +68,7 @@ public sealed class LoopGroupActorTests : LoopTestKit
         Assert.Equal(actors.ToHashSet(), terminated);
 
         await AwaitAssertAsync(() => Assert.Equal(0, group.LoopCount), Patience);
-        var report = await Within(group.StopAsync());
+        var report = await WithinAsync(group.StopAsync());
         Assert.Equal((Actors, executed, 0L, false), (report.Loops, report.Executed, report.Discarded, report.TimedOut));
     }
 
@@ -77,7 +76,7 @@ public sealed class LoopGroupActorTests : LoopTestKit
     public async Task ActorOf_GroupAlreadyStopped_ActorStopsAtOnceWithItsMessagesCountedAsDeadLetters()
     {
         var group = LoopGroup.Create("akka-stopped", new LoopGroupOptions { ThreadCount = 1 });
-        await Within(group.StopAsync());
+        await WithinAsync(group.StopAsync());
         Sys.EventStream.Subscribe(TestActor, typeof(LoopActorStopped));
         var watcher = CreateTestProbe();
 

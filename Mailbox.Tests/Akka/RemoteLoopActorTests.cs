@@ -1,4 +1,4 @@
-using Akka.TestKit.Xunit2;
+using AkkaTestKit = Akka.TestKit.Xunit2.TestKit;
 using Mailbox.Akka;
 using Xunit.Abstractions;
 
@@ -9,7 +9,7 @@ namespace Mailbox.Tests.AkkaHosting;
 /// system is A; B is started and terminated by each test.
 /// </summary>
 [Collection(AkkaTestGroup.Name)]
-public sealed class RemoteLoopActorTests(ITestOutputHelper output) : TestKit(AkkaTestConfig.Remote, nameof(RemoteLoopActorTests), output), IAsyncLifetime
+public sealed class RemoteLoopActorTests(ITestOutputHelper output) : AkkaTestKit(AkkaTestConfig.Remote, nameof(RemoteLoopActorTests), output), IAsyncLifetime
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
 

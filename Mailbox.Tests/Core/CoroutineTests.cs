@@ -1,4 +1,3 @@
-using Mailbox.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Mailbox.Tests.Core;
@@ -46,7 +45,7 @@ public abstract class CoroutineTests(ITestOutputHelper output) : LoopTestKit(out
             await cts.CancelAsync();
             await Task.Delay(Timeout.Infinite, token);
         }, cts.Token);
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Within(cancelled));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => WithinAsync(cancelled));
         Assert.True(cancelled.IsCanceled);
     }
 
@@ -61,7 +60,7 @@ public abstract class CoroutineTests(ITestOutputHelper output) : LoopTestKit(out
         bool started = false;
         var task = loop.RunAsync(() => { started = true; return Task.CompletedTask; }, cts.Token);
         await cts.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Within(task));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => WithinAsync(task));
         gate.Open();
         var report = await loop.StopAsync();
         Assert.False(started);
@@ -95,7 +94,7 @@ public abstract class CoroutineTests(ITestOutputHelper output) : LoopTestKit(out
         await probe.ExpectMsgAsync(("token cancelled on loop", true), Patience);
         Assert.False(task.IsCompleted);
         release.SetResult();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Within(task));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => WithinAsync(task));
         Assert.True(task.IsCanceled);
     }
 
@@ -145,7 +144,7 @@ public abstract class CoroutineTests(ITestOutputHelper output) : LoopTestKit(out
 
             return Task.FromResult(Task.WhenAll(Run("A"), Run("B")));
         });
-        await Within(both);
+        await WithinAsync(both);
         Assert.Equal(["A0", "B0", "A1", "B1", "A2", "B2"], await loop.RunAsync(() => Task.FromResult(seen.ToArray())));
     }
 

@@ -1,4 +1,3 @@
-using Mailbox.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Mailbox.Tests.Core;
@@ -18,6 +17,7 @@ public abstract class FaultTests(ITestOutputHelper output) : LoopTestKit(output)
         await probe.ExpectMsgAsync("boom", Patience);
         await probe.ExpectMsgAsync("next", Patience);
         Assert.Equal(LoopState.Running, loop.State);
+        Assert.Equal("boom", (await ExpectFaultAsync<InvalidOperationException>(loop)).Message);
     }
 
     [Fact]
@@ -26,6 +26,7 @@ public abstract class FaultTests(ITestOutputHelper output) : LoopTestKit(output)
         await using var loop = Spawn();
         loop.Post(() => throw new InvalidOperationException("boom"));
         Assert.Equal(2, await loop.RunAsync(() => Task.FromResult(2)));
+        Assert.Equal("boom", (await ExpectFaultAsync<InvalidOperationException>(loop)).Message);
     }
 
     [Fact]
@@ -39,13 +40,14 @@ public abstract class FaultTests(ITestOutputHelper output) : LoopTestKit(output)
         loop.Post(() => throw new InvalidOperationException("fatal"));
         loop.Post(() => ran++); // accepted before the fault: Drain runs it
         gate.Open();
-        var report = await Within(loop.Completion);
+        var report = await WithinAsync(loop.Completion);
         Assert.Equal(StopMode.Drain, report.Mode);
         Assert.Equal(3, report.Executed);
         Assert.Equal(0, report.Discarded);
         Assert.Equal(1, ran);
         Assert.Equal(LoopState.Stopped, loop.State);
         Assert.Throws<LoopStoppedException>(() => loop.Post(() => ran++));
+        Assert.Equal("fatal", (await ExpectFaultAsync<InvalidOperationException>(loop)).Message);
     }
 
     [Fact]
@@ -62,6 +64,8 @@ public abstract class FaultTests(ITestOutputHelper output) : LoopTestKit(output)
         await probe.FishForMessageAsync(m => m is CallbackFaulted { Exception: FormatException }, Patience);
         await probe.FishForMessageAsync(m => m is CallbackFaulted { Exception: InvalidOperationException }, Patience);
         await probe.FishForMessageAsync(m => "next".Equals(m), Patience);
+        Assert.Equal("policy broke", (await ExpectFaultAsync<FormatException>(loop)).Message);
+        Assert.Equal("boom", (await ExpectFaultAsync<InvalidOperationException>(loop)).Message);
     }
 
     [Fact]

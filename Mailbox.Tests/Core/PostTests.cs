@@ -1,4 +1,3 @@
-using Mailbox.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Mailbox.Tests.Core;
@@ -36,8 +35,8 @@ public abstract class PostTests(ITestOutputHelper output) : LoopTestKit(output)
             if (Environment.CurrentManagedThreadId != loopThread) Interlocked.Increment(ref loopThreadViolations);
         }
 
-        await Within(Task.WhenAll(senders));
-        var report = await Within(loop.StopAsync());
+        await WithinAsync(Task.WhenAll(senders));
+        var report = await WithinAsync(loop.StopAsync());
         Assert.Equal(0, outOfOrder);
         Assert.Equal(0, loopThreadViolations);
         Assert.All(next, n => Assert.Equal(PerSender, n));

@@ -1,4 +1,3 @@
-using Mailbox.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Mailbox.Tests.Core;
@@ -21,12 +20,12 @@ public abstract class QueryTests(ITestOutputHelper output) : LoopTestKit(output)
         var query = loop.QueryPendingAsync();
         Assert.False(query.IsCompleted);
         gate.Open();
-        var pending = await Within(query);
+        var pending = await WithinAsync(query);
         Assert.Equal(11, pending.QueuedMessages);
         Assert.Equal(0, pending.LiveCoroutines);
         Assert.Equal(0, pending.PendingTimers);
         Assert.Null(pending.NextTimerDue);
-        await Within(queued);
+        await WithinAsync(queued);
     }
 
     [Fact]
@@ -39,7 +38,7 @@ public abstract class QueryTests(ITestOutputHelper output) : LoopTestKit(output)
         using var cts = new CancellationTokenSource();
         var query = loop.QueryPendingAsync(cts.Token);
         await cts.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Within(query));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => WithinAsync(query));
         gate.Open();
         Assert.Equal(1, await loop.RunAsync(() => Task.FromResult(1)));
     }
@@ -52,7 +51,7 @@ public abstract class QueryTests(ITestOutputHelper output) : LoopTestKit(output)
         var coroutine = loop.RunAsync(() => release.Task);
         await AwaitAssertAsync(async () => Assert.Equal(1, (await loop.QueryPendingAsync()).LiveCoroutines), Patience);
         release.SetResult();
-        await Within(coroutine);
+        await WithinAsync(coroutine);
         Assert.Equal(0, (await loop.QueryPendingAsync()).LiveCoroutines);
     }
 }

@@ -1,4 +1,3 @@
-using Mailbox.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Mailbox.Tests.Core;
@@ -38,7 +37,7 @@ public abstract class RunUntilCompleteTests(ITestOutputHelper output) : LoopTest
 
         var first = Task.Factory.StartNew(() => Caller(0), TaskCreationOptions.LongRunning);
         var second = Task.Factory.StartNew(() => Caller(1), TaskCreationOptions.LongRunning);
-        var results = await Within(Task.WhenAll(first, second));
+        var results = await WithinAsync(Task.WhenAll(first, second));
 
         Assert.Equal(Enumerable.Range(0, Rounds), results[0]);
         Assert.Equal(Enumerable.Range(Rounds, Rounds), results[1]);
@@ -88,7 +87,7 @@ public abstract class RunUntilCompleteTests(ITestOutputHelper output) : LoopTest
     public async Task RunUntilComplete_FromAnotherLoopsThread_BlocksThatLoopAndReturns()
     {
         await using var first = Spawn(name: "first");
-        await using var second = await SpawnOnAnotherThreadAsync(first, name: "second"); // grouped: a loop of the other thread
+        await using var second = await SpawnOnAnotherThreadAsync(first, () => Spawn(name: "second")); // grouped: a loop of the other thread
         int got = await first.RunAsync(() => Task.FromResult(second.RunUntilComplete(() => Task.FromResult(42))));
         Assert.Equal(42, got);
     }

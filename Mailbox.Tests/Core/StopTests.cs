@@ -1,4 +1,3 @@
-using Mailbox.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 using Xunit.Abstractions;
 
@@ -31,7 +30,7 @@ public abstract class StopTests(ITestOutputHelper output) : LoopTestKit(output)
         Assert.Equal(LoopState.Stopping, loop.State);
         Assert.False(stop.IsCompleted);
         gate.Open();
-        var report = await Within(stop);
+        var report = await WithinAsync(stop);
 
         Assert.Equal(0, ran);
         Assert.Equal(1, report.Executed);
@@ -59,7 +58,7 @@ public abstract class StopTests(ITestOutputHelper output) : LoopTestKit(output)
         var stop = loop.StopAsync(StopMode.Drain);
         Assert.Throws<LoopStoppedException>(() => loop.Post(() => ran++));
         gate.Open();
-        var report = await Within(stop);
+        var report = await WithinAsync(stop);
         Assert.Equal(Queued, ran);
         Assert.Equal(Queued + 1, report.Executed);
         Assert.Equal(0, report.Discarded);
@@ -73,7 +72,7 @@ public abstract class StopTests(ITestOutputHelper output) : LoopTestKit(output)
         var first = loop.StopAsync();
         var second = loop.StopAsync(StopMode.Immediate);
         Assert.Same(first, second);
-        var report = await Within(first);
+        var report = await WithinAsync(first);
         Assert.Same(report, await loop.Completion);
         if (Kind == LoopKind.Dedicated)
         {
@@ -100,7 +99,7 @@ public abstract class StopTests(ITestOutputHelper output) : LoopTestKit(output)
             probe.Tell(stop.IsCompleted);
         });
         await probe.ExpectMsgAsync(false, Patience);
-        var report = await Within(loop.Completion);
+        var report = await WithinAsync(loop.Completion);
         Assert.Equal(1, report.Executed);
     }
 
@@ -114,8 +113,8 @@ public abstract class StopTests(ITestOutputHelper output) : LoopTestKit(output)
         var stop = loop.StopAsync();
         Assert.False(stop.IsCompleted);
         release.SetResult();
-        Assert.Equal(5, await Within(coroutine));
-        var report = await Within(stop);
+        Assert.Equal(5, await WithinAsync(coroutine));
+        var report = await WithinAsync(stop);
         Assert.Equal(0, report.CancelledCoroutines);
         Assert.False(report.TimedOut);
     }
@@ -131,7 +130,7 @@ public abstract class StopTests(ITestOutputHelper output) : LoopTestKit(output)
             await Task.Delay(Timeout.Infinite, token);
         });
         await probe.ExpectMsgAsync("started", Patience);
-        var report = await Within(loop.StopAsync(StopMode.Immediate));
+        var report = await WithinAsync(loop.StopAsync(StopMode.Immediate));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => coroutine);
         Assert.True(coroutine.IsCanceled);
         Assert.Equal(1, report.CancelledCoroutines);
@@ -151,11 +150,11 @@ public abstract class StopTests(ITestOutputHelper output) : LoopTestKit(output)
         clock.Advance(TimeSpan.FromMilliseconds(99));
         Assert.False(stop.IsCompleted);
         clock.Advance(TimeSpan.FromMilliseconds(1));
-        var report = await Within(stop);
+        var report = await WithinAsync(stop);
         Assert.True(report.TimedOut);
         Assert.False(loop.Completion.IsCompleted);
         gate.Open();
-        var final = await Within(loop.Completion);
+        var final = await WithinAsync(loop.Completion);
         Assert.True(final.TimedOut);
         Assert.Equal(1, final.Executed);
         Assert.Equal(1, final.Discarded);
@@ -172,10 +171,10 @@ public abstract class StopTests(ITestOutputHelper output) : LoopTestKit(output)
         await probe.ExpectMsgAsync("started", Patience);
         var stop = loop.StopAsync(StopMode.Drain, TimeSpan.FromSeconds(1));
         clock.Advance(TimeSpan.FromSeconds(1));
-        var report = await Within(stop);
+        var report = await WithinAsync(stop);
         Assert.True(report.TimedOut);
         Assert.Equal(1, report.CancelledCoroutines);
-        await Assert.ThrowsAsync<LoopStoppedException>(() => Within(coroutine));
+        await Assert.ThrowsAsync<LoopStoppedException>(() => WithinAsync(coroutine));
         never.SetResult();
     }
 

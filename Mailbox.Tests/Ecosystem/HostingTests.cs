@@ -1,5 +1,4 @@
 using Mailbox.Hosting;
-using Mailbox.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Xunit.Abstractions;
@@ -38,14 +37,14 @@ public sealed class HostingTests(ITestOutputHelper output) : LoopTestKit(output)
         await AwaitAssertAsync(() => Assert.Equal(LoopState.Stopping, orders.State), Patience);
         Assert.False(stopping.IsCompleted);
         gate.Open();
-        await Within(stopping);
+        await WithinAsync(stopping);
 
-        var report = await Within(orders.Completion);
+        var report = await WithinAsync(orders.Completion);
         Assert.Equal(StopMode.Drain, report.Mode);
         Assert.Equal(51, report.Executed);
         Assert.Equal(0, report.Discarded);
         Assert.Equal(50, ran);
-        await Within(billing.Completion);
+        await WithinAsync(billing.Completion);
         Assert.Equal(LoopState.Stopped, billing.State);
     }
 
@@ -62,10 +61,10 @@ public sealed class HostingTests(ITestOutputHelper output) : LoopTestKit(output)
         loop.Post(gate.Hold);
         await gate.EnteredAsync();
 
-        await Within(host.StopAsync());
+        await WithinAsync(host.StopAsync());
         Assert.Equal(LoopState.Stopping, loop.State);
         gate.Open();
-        Assert.Equal(1, (await Within(loop.Completion)).Executed);
+        Assert.Equal(1, (await WithinAsync(loop.Completion)).Executed);
     }
 
     [Fact]

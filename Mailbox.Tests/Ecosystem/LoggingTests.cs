@@ -1,4 +1,3 @@
-using Mailbox.Tests.Support;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Xunit.Abstractions;
@@ -15,7 +14,7 @@ public sealed class LoggingTests(ITestOutputHelper output) : LoopTestKit(output)
         var loop = Spawn(new LoopOptions { LoggerFactory = factory, SlowCallbackThreshold = TimeSpan.FromMilliseconds(200) }, "logged");
         loop.Post(() => throw new FormatException("bad input"));
         loop.Post(SpinQuarterSecond);
-        await Within(loop.StopAsync());
+        await WithinAsync(loop.StopAsync());
 
         var records = collector.GetSnapshot();
         Assert.Contains(records, r => r.Id.Id == 1 && r.Level == LogLevel.Debug);
@@ -25,6 +24,7 @@ public sealed class LoggingTests(ITestOutputHelper output) : LoopTestKit(output)
         Assert.Equal(LogLevel.Error, fault.Level);
         Assert.Contains("LoggingTests.Logging_LifecycleFaultsAndSlowCallbacks_AreLoggedWithTheirEventIdsAndTheLoopName (lambda)", fault.Message, StringComparison.Ordinal);
         Assert.IsType<FormatException>(fault.Exception);
+        Assert.Same(fault.Exception, await ExpectFaultAsync<FormatException>(loop));
         var slow = Assert.Single(records, r => r.Id.Id == 20);
         Assert.Equal(LogLevel.Warning, slow.Level);
         Assert.Contains(nameof(SpinQuarterSecond), slow.Message, StringComparison.Ordinal);

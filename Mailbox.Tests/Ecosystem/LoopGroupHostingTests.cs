@@ -1,5 +1,4 @@
 using Mailbox.Hosting;
-using Mailbox.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Xunit.Abstractions;
@@ -44,16 +43,16 @@ public sealed class LoopGroupHostingTests(ITestOutputHelper output) : LoopTestKi
         Assert.False(stopping.IsCompleted);
         Assert.False(group.Completion.IsCompleted);
         gate.Open();
-        await Within(stopping);
+        await WithinAsync(stopping);
 
-        var kitchenReport = await Within(kitchen.Completion);
-        var lobbyReport = await Within(lobby.Completion);
+        var kitchenReport = await WithinAsync(kitchen.Completion);
+        var lobbyReport = await WithinAsync(lobby.Completion);
         Assert.Equal((StopMode.Drain, 51L, 0L), (kitchenReport.Mode, kitchenReport.Executed, kitchenReport.Discarded));
         Assert.Equal((StopMode.Drain, 50L, 0L), (lobbyReport.Mode, lobbyReport.Executed, lobbyReport.Discarded));
         Assert.Equal((50, 50), (kitchenRan, lobbyRan));
 
         // The group's report sums its loops': the two grouped loops ran on it and nothing was lost.
-        var groupReport = await Within(group.Completion);
+        var groupReport = await WithinAsync(group.Completion);
         Assert.Equal(new LoopGroupReport(Loops: 2, Executed: 101, Discarded: 0, CancelledCoroutines: 0, CancelledTimers: 0, TimedOut: false), groupReport);
         Assert.Equal(0, group.LoopCount);
     }
@@ -77,15 +76,15 @@ public sealed class LoopGroupHostingTests(ITestOutputHelper output) : LoopTestKi
         var seen = new List<(int Thread, bool Current)>();
         foreach (var room in rooms)
         {
-            seen.Add(await Within(room.RunAsync(() => Task.FromResult((Environment.CurrentManagedThreadId, LoopActor.Current == room)))));
+            seen.Add(await WithinAsync(room.RunAsync(() => Task.FromResult((Environment.CurrentManagedThreadId, LoopActor.Current == room)))));
         }
 
         Assert.All(seen, s => Assert.True(s.Current));
         Assert.Single(seen.Select(s => s.Thread).Distinct());
         Assert.NotEqual(Environment.CurrentManagedThreadId, seen[0].Thread);
 
-        await Within(host.StopAsync());
-        var report = await Within(group.Completion);
+        await WithinAsync(host.StopAsync());
+        var report = await WithinAsync(group.Completion);
         Assert.Equal((3, 3L, 0L), (report.Loops, report.Executed, report.Discarded));
     }
 
@@ -104,11 +103,11 @@ public sealed class LoopGroupHostingTests(ITestOutputHelper output) : LoopTestKi
         loop.Post(gate.Hold);
         await gate.EnteredAsync();
 
-        await Within(host.StopAsync());
+        await WithinAsync(host.StopAsync());
         Assert.Equal(LoopState.Stopping, loop.State);
         Assert.False(group.Completion.IsCompleted);
         gate.Open();
-        var report = await Within(group.Completion);
+        var report = await WithinAsync(group.Completion);
         Assert.Equal((1, 1L, 0L, false), (report.Loops, report.Executed, report.Discarded, report.TimedOut));
     }
 

@@ -1,4 +1,3 @@
-using Mailbox.Tests.Support;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Xunit.Abstractions;
 
@@ -43,7 +42,9 @@ public sealed class MetricsTests(ITestOutputHelper output) : LoopTestKit(output)
         Assert.Equal(2, faults.GetMeasurementSnapshot().Where(m => Tagged(m.Tags, name)).Sum(m => m.Value));
         Assert.Contains(durations.GetMeasurementSnapshot(), m => Tagged(m.Tags, name) && m.Value >= 0);
         gate.Open();
-        await Within(loop.StopAsync());
+        await WithinAsync(loop.StopAsync());
+        Assert.Equal("one", (await ExpectFaultAsync<InvalidOperationException>(loop)).Message);
+        Assert.Equal("two", (await ExpectFaultAsync<InvalidOperationException>(loop)).Message);
     }
 
     private static long Observe(MetricCollector<long> collector, string loopName)

@@ -1,11 +1,10 @@
-using Akka.TestKit.Xunit2;
-using Microsoft.Extensions.Time.Testing;
+using AkkaTestKit = Akka.TestKit.Xunit2.TestKit;
 using Xunit.Abstractions;
 
 namespace Mailbox.Tests.Ecosystem;
 
 /// <summary>The README's code, verbatim in substance, so the documentation cannot drift from the library.</summary>
-public sealed class ReadmeExampleTests(ITestOutputHelper output) : TestKit(output: output)
+public sealed class ReadmeExampleTests(ITestOutputHelper output) : AkkaTestKit(output: output)
 {
     [Fact]
     public async Task QuickStart_AsWritten_Works()
@@ -31,21 +30,5 @@ public sealed class ReadmeExampleTests(ITestOutputHelper output) : TestKit(outpu
         Assert.Equal(3, report.Executed);
         Assert.Equal(1, report.CancelledTimers);
         Assert.True(timer.IsCancelled);
-    }
-
-    [Fact]
-    public async Task Reminder_AfterOneMinute_FiresOnTheLoopThread()
-    {
-        var clock = new FakeTimeProvider();
-        await using var loop = LoopActor.Spawn("reminders", new LoopOptions { TimeProvider = clock });
-        var probe = CreateTestProbe();
-
-        loop.CallLater(TimeSpan.FromMinutes(1), () => probe.Tell(LoopActor.Current?.Name));
-        await loop.QueryPendingAsync();
-
-        clock.Advance(TimeSpan.FromSeconds(59));
-        await probe.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
-        clock.Advance(TimeSpan.FromSeconds(1));
-        await probe.ExpectMsgAsync("reminders", TimeSpan.FromSeconds(5));
     }
 }

@@ -23,7 +23,7 @@ public sealed class BlockedCallbackTests(ITestOutputHelper output) : GroupTestKi
         for (int i = 0; i < 10; i++)
         {
             int n = i;
-            Assert.Equal(n, await Within(stranger.RunAsync(() => Task.FromResult(n))));
+            Assert.Equal(n, await WithinAsync(stranger.RunAsync(() => Task.FromResult(n))));
         }
 
         stranger.Post(() => probe.Tell("stranger ran"));

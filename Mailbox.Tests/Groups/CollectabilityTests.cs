@@ -15,7 +15,7 @@ public sealed class CollectabilityTests(ITestOutputHelper output) : GroupTestKit
         var survivor = group.Spawn("survivor"); // the thread goes on serving a sibling
         var weak = await SpawnUseAndStopAsync(group, clock: null);
         await AssertCollectedAsync(weak);
-        Assert.Equal(1, await Within(survivor.RunAsync(() => Task.FromResult(1))));
+        Assert.Equal(1, await WithinAsync(survivor.RunAsync(() => Task.FromResult(1))));
     }
 
     [Fact]
@@ -27,7 +27,7 @@ public sealed class CollectabilityTests(ITestOutputHelper output) : GroupTestKit
         var weak = await SpawnUseAndStopAsync(group, clock);
         await AssertCollectedAsync(weak);
         clock.Advance(TimeSpan.FromHours(2));
-        Assert.Equal(1, await Within(survivor.RunAsync(() => Task.FromResult(1))));
+        Assert.Equal(1, await WithinAsync(survivor.RunAsync(() => Task.FromResult(1))));
     }
 
     /// <summary>Waits (bounded) until the loop has been collected.</summary>

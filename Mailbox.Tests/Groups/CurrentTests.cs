@@ -15,8 +15,8 @@ public sealed class CurrentTests(ITestOutputHelper output) : GroupTestKit(output
         await using var group = CreateGroup(threads: 1);
         var a = group.Spawn("a");
         var b = group.Spawn("b");
-        var inA = await Within(a.RunAsync(() => Task.FromResult((Current: LoopActor.Current, OnA: a.IsOnLoopThread, OnB: b.IsOnLoopThread))));
-        var inB = await Within(b.RunAsync(async () =>
+        var inA = await WithinAsync(a.RunAsync(() => Task.FromResult((Current: LoopActor.Current, OnA: a.IsOnLoopThread, OnB: b.IsOnLoopThread))));
+        var inB = await WithinAsync(b.RunAsync(async () =>
         {
             await LoopActor.Yield();
             return (Current: LoopActor.Current, OnA: a.IsOnLoopThread, OnB: b.IsOnLoopThread);
@@ -51,8 +51,8 @@ public sealed class CurrentTests(ITestOutputHelper output) : GroupTestKit(output
             seen.Add("a's callback ended");
         });
 
-        await Within(done.Task);
-        var order = await Within(b.RunAsync(() => Task.FromResult(seen.ToArray())));
+        await WithinAsync(done.Task);
+        var order = await WithinAsync(b.RunAsync(() => Task.FromResult(seen.ToArray())));
         Assert.Equal("a's callback ended", order[0]); // neither ran inline inside a's callback
         Assert.Equal(["posted ran as b", "timer ran as b"], order.Skip(1).Order()); // and both ran as b's work
     }
@@ -74,8 +74,8 @@ public sealed class CurrentTests(ITestOutputHelper output) : GroupTestKit(output
             }
         }
 
-        await Within(Task.WhenAll(a.RunAsync(() => Run(a, "a")), b.RunAsync(() => Run(b, "b"))));
-        var seen = await Within(a.RunAsync(() => Task.FromResult(order.ToArray())));
+        await WithinAsync(Task.WhenAll(a.RunAsync(() => Run(a, "a")), b.RunAsync(() => Run(b, "b"))));
+        var seen = await WithinAsync(a.RunAsync(() => Task.FromResult(order.ToArray())));
         Assert.Equal(["a0", "a1", "a2"], seen.Where(s => s[0] == 'a'));
         Assert.Equal(["b0", "b1", "b2"], seen.Where(s => s[0] == 'b'));
     }

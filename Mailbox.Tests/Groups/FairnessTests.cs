@@ -43,7 +43,7 @@ public sealed class FairnessTests(ITestOutputHelper output) : GroupTestKit(outpu
         hog.Post(Spin);
         await AssertSiblingsAreServedAsync(group, hog, counter);
         await stop.CancelAsync();
-        var report = await Within(hog.StopAsync());
+        var report = await WithinAsync(hog.StopAsync());
         Assert.Equal(counter.Count + 1, report.Executed); // every spin, and the thread query; nothing left behind
         Assert.Equal(0, report.Discarded);
     }
@@ -66,8 +66,8 @@ public sealed class FairnessTests(ITestOutputHelper output) : GroupTestKit(outpu
 
         await AssertSiblingsAreServedAsync(group, hog, counter);
         await stop.CancelAsync();
-        await Within(spinning);
-        var report = await Within(hog.StopAsync());
+        await WithinAsync(spinning);
+        var report = await WithinAsync(hog.StopAsync());
         Assert.Equal(2, report.Executed); // the coroutine and the thread query
     }
 
@@ -85,7 +85,7 @@ public sealed class FairnessTests(ITestOutputHelper output) : GroupTestKit(outpu
         }
 
         long atLastPost = counter.Count; // at or after the hog's count when the last request went in
-        var served = await Within(Task.WhenAll(answers));
+        var served = await WithinAsync(Task.WhenAll(answers));
 
         Assert.All(served, s => Assert.Equal(hogThread, s.Thread));
         long latest = served.Max(s => s.HogCount);
@@ -96,7 +96,7 @@ public sealed class FairnessTests(ITestOutputHelper output) : GroupTestKit(outpu
         await AwaitConditionAsync(() => Task.FromResult(counter.Count > latest), Patience); // and the hog still runs: served, not stopped
         foreach (var sibling in siblings)
         {
-            Assert.Equal(1, (await Within(sibling.StopAsync())).Executed);
+            Assert.Equal(1, (await WithinAsync(sibling.StopAsync())).Executed);
         }
     }
 

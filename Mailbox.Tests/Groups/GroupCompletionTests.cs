@@ -25,12 +25,12 @@ public sealed class GroupCompletionTests(ITestOutputHelper output) : GroupTestKi
         Assert.All(threads, t => Assert.True(t.IsAlive));
 
         var stop = group.StopAsync();
-        var completion = await Within(group.Completion);
-        var report = await Within(stop);
+        var completion = await WithinAsync(group.Completion);
+        var report = await WithinAsync(stop);
 
         Assert.All(threads, t => Assert.False(t.IsAlive, $"thread '{t.Name}' is still alive after the group's Completion"));
         Assert.Equal(report, completion);
-        Assert.Equal(report, await Within(group.StopAsync(StopMode.Immediate))); // a second stop: the same sums
+        Assert.Equal(report, await WithinAsync(group.StopAsync(StopMode.Immediate))); // a second stop: the same sums
         Assert.Equal(0, group.LoopCount);
     }
 
@@ -48,13 +48,13 @@ public sealed class GroupCompletionTests(ITestOutputHelper output) : GroupTestKi
             loop.CallLater(TimeSpan.FromHours(1), () => { });
         }
 
-        await Within(Task.WhenAll(loops.Select(l => l.QueryPendingAsync())));
+        await WithinAsync(Task.WhenAll(loops.Select(l => l.QueryPendingAsync())));
         await AwaitConditionAsync(() => Task.FromResult(clock.Created > 0), Patience); // the threads have armed for the earliest
         fake.Advance(TimeSpan.FromSeconds(1));
         await AwaitConditionAsync(() => Task.FromResult(Volatile.Read(ref fired) == loops.Length), Patience);
 
-        var report = await Within(group.StopAsync(StopMode.Drain, TimeSpan.FromSeconds(5)));
-        await Within(group.Completion);
+        var report = await WithinAsync(group.StopAsync(StopMode.Drain, TimeSpan.FromSeconds(5)));
+        await WithinAsync(group.Completion);
         Assert.Equal(loops.Length, report.CancelledTimers); // the hour-long ones
         Assert.Equal(0, clock.Live);
         Output.WriteLine($"provider timers created over the group's life: {clock.Created}");
@@ -67,7 +67,7 @@ public sealed class GroupCompletionTests(ITestOutputHelper output) : GroupTestKi
         for (int i = 0; i < 64 && threads.Count < group.ThreadCount; i++)
         {
             var loop = group.Spawn($"probe {i}");
-            var thread = await Within(loop.RunAsync(() => Task.FromResult(Thread.CurrentThread)));
+            var thread = await WithinAsync(loop.RunAsync(() => Task.FromResult(Thread.CurrentThread)));
             threads.TryAdd(thread.ManagedThreadId, thread);
         }
 

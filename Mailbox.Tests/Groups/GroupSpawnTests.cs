@@ -19,10 +19,10 @@ public sealed class GroupSpawnTests(ITestOutputHelper output) : GroupTestKit(out
         Assert.False(stop.IsCompleted); // the held loop keeps the stop going
         Assert.Throws<LoopStoppedException>(() => group.Spawn("too late"));
         gate.Open();
-        var report = await Within(stop);
+        var report = await WithinAsync(stop);
         Assert.Equal(1, report.Loops);
         Assert.Equal(1, report.Executed);
-        await Within(group.Completion);
+        await WithinAsync(group.Completion);
         Assert.Throws<LoopStoppedException>(() => group.Spawn("much too late"));
     }
 
@@ -33,11 +33,11 @@ public sealed class GroupSpawnTests(ITestOutputHelper output) : GroupTestKit(out
         Assert.Equal(0, group.LoopCount);
         var loops = Enumerable.Range(0, 10).Select(i => group.Spawn($"counted {i}")).ToArray();
         Assert.Equal(10, group.LoopCount);
-        await Within(loops[3].StopAsync());
+        await WithinAsync(loops[3].StopAsync());
         Assert.Equal(9, group.LoopCount);
-        await Within(loops[3].StopAsync()); // a second stop changes nothing
+        await WithinAsync(loops[3].StopAsync()); // a second stop changes nothing
         Assert.Equal(9, group.LoopCount);
-        var report = await Within(group.StopAsync());
+        var report = await WithinAsync(group.StopAsync());
         Assert.Equal(0, group.LoopCount);
         Assert.Equal(10, report.Loops);
     }
@@ -65,7 +65,7 @@ public sealed class GroupSpawnTests(ITestOutputHelper output) : GroupTestKit(out
         }
 
         await group.DisposeAsync();
-        var report = await Within(group.Completion);
+        var report = await WithinAsync(group.Completion);
         Assert.Equal(4, Interlocked.Read(ref ran));
         Assert.Equal(4, report.Executed);
         Assert.All(loops, l => Assert.Equal(StopMode.Drain, l.Completion.Result.Mode));

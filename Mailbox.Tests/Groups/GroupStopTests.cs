@@ -24,8 +24,8 @@ public sealed class GroupStopTests(ITestOutputHelper output) : GroupTestKit(outp
         await using var setup = await QueueWorkBehindGatesAsync();
         var stop = setup.Group.StopAsync(StopMode.Immediate);
         setup.OpenGates();
-        var report = await Within(stop);
-        await Within(setup.Group.Completion);
+        var report = await WithinAsync(stop);
+        await WithinAsync(setup.Group.Completion);
 
         Assert.Equal(0, Interlocked.Read(ref setup.Ran.Value));
         Assert.Equal(Loops, report.Loops);
@@ -36,7 +36,7 @@ public sealed class GroupStopTests(ITestOutputHelper output) : GroupTestKit(outp
         AssertSumsOfLoopReports(setup.All, report);
         foreach (var coroutine in setup.Coroutines)
         {
-            await Assert.ThrowsAsync<LoopStoppedException>(() => Within(coroutine));
+            await Assert.ThrowsAsync<LoopStoppedException>(() => WithinAsync(coroutine));
         }
     }
 
@@ -46,8 +46,8 @@ public sealed class GroupStopTests(ITestOutputHelper output) : GroupTestKit(outp
         await using var setup = await QueueWorkBehindGatesAsync();
         var stop = setup.Group.StopAsync(StopMode.Drain);
         setup.OpenGates();
-        var report = await Within(stop);
-        await Within(setup.Group.Completion);
+        var report = await WithinAsync(stop);
+        await WithinAsync(setup.Group.Completion);
 
         Assert.Equal(setup.Queued - setup.Coroutines.Count, Interlocked.Read(ref setup.Ran.Value));
         Assert.Equal(Loops, report.Loops);
@@ -56,7 +56,7 @@ public sealed class GroupStopTests(ITestOutputHelper output) : GroupTestKit(outp
         Assert.Equal(setup.Accepted, report.Executed);
         Assert.Equal(SumOfLoopAccepted(setup.All), report.Executed);
         AssertSumsOfLoopReports(setup.All, report);
-        Assert.Equal(Enumerable.Range(0, Loops - StoppedEarly).Where(i => i % 7 == 0), await Within(Task.WhenAll(setup.Coroutines)));
+        Assert.Equal(Enumerable.Range(0, Loops - StoppedEarly).Where(i => i % 7 == 0), await WithinAsync(Task.WhenAll(setup.Coroutines)));
         Assert.All(setup.All, l => Assert.Throws<LoopStoppedException>(() => l.Post(() => { }))); // every later send is refused
     }
 
@@ -88,7 +88,7 @@ public sealed class GroupStopTests(ITestOutputHelper output) : GroupTestKit(outp
         {
             early.Post(() => { });
             early.Post(() => { });
-            executedBefore += (await Within(early.StopAsync())).Executed;
+            executedBefore += (await WithinAsync(early.StopAsync())).Executed;
         }
 
         Assert.Equal(2 * StoppedEarly, executedBefore);

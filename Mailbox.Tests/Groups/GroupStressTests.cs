@@ -129,15 +129,15 @@ public sealed class GroupStressTests(ITestOutputHelper output) : GroupTestKit(ou
             Thread.SpinWait(1_000);
         }
 
-        var report = await Within(group.StopAsync(groupMode));
+        var report = await WithinAsync(group.StopAsync(groupMode));
         foreach (var thread in threads)
         {
             Assert.True(thread.Join(Patience), "a producer did not finish");
         }
 
-        await Within(group.Completion);
+        await WithinAsync(group.Completion);
         Assert.Empty(escaped);
-        await Within(Task.WhenAll(stopReports));
+        await WithinAsync(Task.WhenAll(stopReports));
 
         var allTasks = tasks.SelectMany(t => t).ToArray();
         await Task.WhenAny(Task.WhenAll(allTasks), Task.Delay(Patience));
@@ -155,7 +155,7 @@ public sealed class GroupStressTests(ITestOutputHelper output) : GroupTestKit(ou
         Assert.Equal(Loops, report.Loops);
         foreach (var loop in loops)
         {
-            var own = await Within(loop.Completion);
+            var own = await WithinAsync(loop.Completion);
             Assert.Equal(loop.AcceptedMessages, own.Executed + own.Discarded);
         }
 

@@ -39,7 +39,7 @@ public sealed class GroupTimerTests(ITestOutputHelper output) : GroupTestKit(out
             });
         }
 
-        var pending = await Within(Task.WhenAll(loops.Select(l => l.QueryPendingAsync())));
+        var pending = await WithinAsync(Task.WhenAll(loops.Select(l => l.QueryPendingAsync())));
         Assert.All(pending, p => Assert.Equal(1, p.PendingTimers));
         Assert.All(pending, p => Assert.Equal(fake.GetUtcNow() + OneMinute, p.NextTimerDue));
         Output.WriteLine($"provider timers live with {Loops} pending loop timers on {group.ThreadCount} threads: {clock.Live} (created {clock.Created})");
@@ -47,18 +47,18 @@ public sealed class GroupTimerTests(ITestOutputHelper output) : GroupTestKit(out
 
         // Not a tick early.
         fake.Advance(OneMinute - TimeSpan.FromTicks(1));
-        Assert.Equal(0, (await Within(Task.WhenAll(loops.Select(l => l.RunAsync(() => Task.FromResult(Volatile.Read(ref fired))))))).Max());
+        Assert.Equal(0, (await WithinAsync(Task.WhenAll(loops.Select(l => l.RunAsync(() => Task.FromResult(Volatile.Read(ref fired))))))).Max());
         Assert.All(handles, h => Assert.False(h.HasFired));
 
         fake.Advance(TimeSpan.FromTicks(1)); // one Advance: all of them are due
-        await Within(all.Task);
+        await WithinAsync(all.Task);
         for (int i = 0; i < Loops; i++)
         {
             Assert.Same(loops[i], firedOn[i]);
             Assert.True(handles[i].HasFired);
         }
 
-        var report = await Within(group.StopAsync());
+        var report = await WithinAsync(group.StopAsync());
         Assert.Equal(0, report.CancelledTimers);
     }
 
@@ -73,17 +73,17 @@ public sealed class GroupTimerTests(ITestOutputHelper output) : GroupTestKit(out
         var b = group.Spawn("b", new LoopOptions { TimeProvider = clockB });
         a.CallLater(OneMinute, () => probe.Tell(("a", LoopActor.Current == a)));
         b.CallLater(OneMinute, () => probe.Tell(("b", LoopActor.Current == b)));
-        await Within(Task.WhenAll(a.QueryPendingAsync(), b.QueryPendingAsync()));
+        await WithinAsync(Task.WhenAll(a.QueryPendingAsync(), b.QueryPendingAsync()));
 
         clockA.Advance(OneMinute);
         await probe.ExpectMsgAsync(("a", true), Patience);
         await probe.ExpectNoMsgAsync(Quiet);
-        Assert.Equal(1, (await Within(b.QueryPendingAsync())).PendingTimers);
+        Assert.Equal(1, (await WithinAsync(b.QueryPendingAsync())).PendingTimers);
 
         clockB.Advance(OneMinute);
         await probe.ExpectMsgAsync(("b", true), Patience);
-        Assert.Equal(0, (await Within(a.QueryPendingAsync())).PendingTimers);
-        Assert.Equal(0, (await Within(b.QueryPendingAsync())).PendingTimers);
+        Assert.Equal(0, (await WithinAsync(a.QueryPendingAsync())).PendingTimers);
+        Assert.Equal(0, (await WithinAsync(b.QueryPendingAsync())).PendingTimers);
     }
 
     [Fact]
@@ -114,6 +114,6 @@ public sealed class GroupTimerTests(ITestOutputHelper output) : GroupTestKit(out
             await probe.ExpectNoMsgAsync(Quiet);
         }
 
-        await Within(Task.WhenAll(waits));
+        await WithinAsync(Task.WhenAll(waits));
     }
 }

@@ -56,10 +56,10 @@ public sealed class PinningTests(ITestOutputHelper output) : GroupTestKit(output
         }
 
         target.Post(Next);
-        await Within(postsDone.Task);
+        await WithinAsync(postsDone.Task);
 
         // Coroutine steps: each Yield resumes in a later turn.
-        var seenBySteps = await Within(target.RunAsync(async () =>
+        var seenBySteps = await WithinAsync(target.RunAsync(async () =>
         {
             var seen = new HashSet<int>();
             for (int i = 0; i < Turns; i++)
@@ -75,10 +75,10 @@ public sealed class PinningTests(ITestOutputHelper output) : GroupTestKit(output
         await stop.CancelAsync();
         foreach (var sibling in siblings)
         {
-            await Within(sibling.StopAsync());
+            await WithinAsync(sibling.StopAsync());
         }
 
-        var report = await Within(target.StopAsync());
+        var report = await WithinAsync(target.StopAsync());
         Assert.Equal([targetThread], seenByPosts);
         Assert.Equal([targetThread], seenBySteps);
         Assert.Equal(Turns + 2, report.Executed); // the posts, the coroutine, and the first thread query

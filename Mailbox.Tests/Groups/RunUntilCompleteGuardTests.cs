@@ -17,7 +17,7 @@ public sealed class RunUntilCompleteGuardTests(ITestOutputHelper output) : Group
         var (a, sibling, _) = await SpawnSiblingsAndAStrangerAsync(group);
         bool ranOnA = false, ranOnSibling = false; // each written only by its coroutine, which must never run
 
-        var thrown = await Within(a.RunAsync(() => Task.FromResult((
+        var thrown = await WithinAsync(a.RunAsync(() => Task.FromResult((
             OnSelf: Capture(() => a.RunUntilComplete(() => { ranOnA = true; return Task.CompletedTask; })),
             OnSibling: Capture(() => sibling.RunUntilComplete(() => { ranOnSibling = true; return Task.CompletedTask; })),
             OnSiblingOfT: Capture(() => sibling.RunUntilComplete(() => { ranOnSibling = true; return Task.FromResult(1); }))))));
@@ -27,11 +27,11 @@ public sealed class RunUntilCompleteGuardTests(ITestOutputHelper output) : Group
         AssertGuard(thrown.OnSiblingOfT);
 
         // The guard comes before scheduling (the asyncio lesson): neither coroutine ran, then or later, and both loops go on.
-        Assert.Equal(2, await Within(a.RunAsync(() => Task.FromResult(2))));
-        Assert.Equal(3, await Within(sibling.RunAsync(() => Task.FromResult(3))));
+        Assert.Equal(2, await WithinAsync(a.RunAsync(() => Task.FromResult(2))));
+        Assert.Equal(3, await WithinAsync(sibling.RunAsync(() => Task.FromResult(3))));
         Assert.False(ranOnA);
         Assert.False(ranOnSibling);
-        Assert.Equal(0, (await Within(sibling.StopAsync())).Discarded);
+        Assert.Equal(0, (await WithinAsync(sibling.StopAsync())).Discarded);
     }
 
     [Fact]
@@ -40,7 +40,7 @@ public sealed class RunUntilCompleteGuardTests(ITestOutputHelper output) : Group
         await using var group = CreateGroup(threads: 2);
         var (a, _, stranger) = await SpawnSiblingsAndAStrangerAsync(group);
         int strangerThread = await ThreadOfAsync(stranger);
-        var got = await Within(a.RunAsync(() => Task.FromResult(stranger.RunUntilComplete(() =>
+        var got = await WithinAsync(a.RunAsync(() => Task.FromResult(stranger.RunUntilComplete(() =>
             Task.FromResult((Environment.CurrentManagedThreadId, LoopActor.Current == stranger))))));
         Assert.Equal((strangerThread, true), got);
     }
@@ -51,8 +51,8 @@ public sealed class RunUntilCompleteGuardTests(ITestOutputHelper output) : Group
         await using var group = CreateGroup(threads: 1);
         await using var grouped = group.Spawn("grouped");
         await using var dedicated = LoopActor.Spawn("dedicated");
-        Assert.Equal(1, await Within(grouped.RunAsync(() => Task.FromResult(dedicated.RunUntilComplete(() => Task.FromResult(1))))));
-        Assert.Equal(2, await Within(dedicated.RunAsync(() => Task.FromResult(grouped.RunUntilComplete(() => Task.FromResult(2))))));
+        Assert.Equal(1, await WithinAsync(grouped.RunAsync(() => Task.FromResult(dedicated.RunUntilComplete(() => Task.FromResult(1))))));
+        Assert.Equal(2, await WithinAsync(dedicated.RunAsync(() => Task.FromResult(grouped.RunUntilComplete(() => Task.FromResult(2))))));
     }
 
     [Fact]
@@ -62,7 +62,7 @@ public sealed class RunUntilCompleteGuardTests(ITestOutputHelper output) : Group
         await using var second = CreateGroup(threads: 1);
         var a = first.Spawn("a");
         var b = second.Spawn("b");
-        Assert.Equal(7, await Within(a.RunAsync(async () =>
+        Assert.Equal(7, await WithinAsync(a.RunAsync(async () =>
         {
             await LoopActor.Yield();
             return b.RunUntilComplete(async () => { await LoopActor.Yield(); return 7; });

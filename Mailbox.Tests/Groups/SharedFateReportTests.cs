@@ -21,7 +21,7 @@ public sealed class SharedFateReportTests(ITestOutputHelper output) : GroupTestK
             group.Spawn($"sibling {i}");
         }
 
-        int thread = await Within(slow.RunAsync(() => Task.FromResult(Environment.CurrentManagedThreadId)));
+        int thread = await WithinAsync(slow.RunAsync(() => Task.FromResult(Environment.CurrentManagedThreadId)));
         using var gate = new Gate();
         slow.Post(gate.Hold);
         await gate.EnteredAsync();

@@ -1,4 +1,3 @@
-using Mailbox.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Mailbox.Tests.Reliability;
@@ -75,7 +74,7 @@ public abstract class BadInputTableTests(ITestOutputHelper output) : LoopTestKit
         }
 
         loop.Post(() => ran++);
-        var report = await Within(loop.StopAsync());
+        var report = await WithinAsync(loop.StopAsync());
         Assert.Equal(2, ran);
         Assert.Equal(0, report.Discarded);
     }
@@ -90,7 +89,7 @@ public abstract class BadInputTableTests(ITestOutputHelper output) : LoopTestKit
         var stop = loop.StopAsync();
         var thrown = await Capture(loop, call, stopped: true);
         Assert.IsType(expected, thrown);
-        var report = await Within(stop);
+        var report = await WithinAsync(stop);
         Assert.Equal(1, ran);
         Assert.Equal(1, report.Executed);
         Assert.Equal(0, report.Discarded);

@@ -1,4 +1,3 @@
-using Mailbox.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Mailbox.Tests.Reliability;
@@ -31,8 +30,8 @@ public abstract class BoundedMailboxTests(ITestOutputHelper output) : LoopTestKi
         }
 
         gate.Open();
-        await Within(Task.WhenAll(waiting));
-        var report = await Within(loop.StopAsync());
+        await WithinAsync(Task.WhenAll(waiting));
+        var report = await WithinAsync(loop.StopAsync());
         Assert.Equal(Enumerable.Range(0, Capacity + 20), order);
         Assert.Equal(Capacity + 21, report.Executed);
         Assert.Equal(0, loop.RefusedMessages);
@@ -57,10 +56,10 @@ public abstract class BoundedMailboxTests(ITestOutputHelper output) : LoopTestKi
         var cancelled = loop.PostAsync(() => ran.Add("cancelled"), cts.Token).AsTask();
         var after = loop.PostAsync(() => ran.Add("waiter after")).AsTask();
         await cts.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Within(cancelled));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => WithinAsync(cancelled));
         gate.Open();
-        await Within(Task.WhenAll(before, after));
-        var report = await Within(loop.StopAsync());
+        await WithinAsync(Task.WhenAll(before, after));
+        var report = await WithinAsync(loop.StopAsync());
         Assert.Equal(["queued 0", "queued 1", "queued 2", "queued 3", "waiter before", "waiter after"], ran);
         Assert.Equal(Capacity + 3, report.Executed);
         Assert.Equal(0, report.Discarded);
@@ -78,7 +77,7 @@ public abstract class BoundedMailboxTests(ITestOutputHelper output) : LoopTestKi
         Assert.Throws<MailboxFullException>(() => loop.Post(() => ran++));
         Assert.False(loop.TryPost(() => ran++));
         gate.Open();
-        var report = await Within(loop.StopAsync());
+        var report = await WithinAsync(loop.StopAsync());
         Assert.Equal(1, ran);
         Assert.Equal(2, report.Executed);
         Assert.Equal(2, loop.RefusedMessages);
@@ -117,7 +116,7 @@ public abstract class BoundedMailboxTests(ITestOutputHelper output) : LoopTestKi
 
         Assert.Equal(Sends - Capacity, refused);
         gate.Open();
-        var report = await Within(loop.StopAsync());
+        var report = await WithinAsync(loop.StopAsync());
         Assert.Equal(Capacity, ran);
         Assert.Equal(Capacity + 1, report.Executed);
         Assert.Equal(Sends - Capacity, loop.RefusedMessages);
@@ -136,10 +135,10 @@ public abstract class BoundedMailboxTests(ITestOutputHelper output) : LoopTestKi
         var waiter = loop.PostAsync(() => { }).AsTask();
         var query = loop.QueryPendingAsync();
         var stop = loop.StopAsync(StopMode.Immediate);
-        await Assert.ThrowsAsync<LoopStoppedException>(() => Within(waiter)); // never accepted: refused by the stop
+        await Assert.ThrowsAsync<LoopStoppedException>(() => WithinAsync(waiter)); // never accepted: refused by the stop
         gate.Open();
-        Assert.Equal(1, (await Within(query)).QueuedMessages);
-        var report = await Within(stop);
+        Assert.Equal(1, (await WithinAsync(query)).QueuedMessages);
+        var report = await WithinAsync(stop);
         Assert.Equal(1, report.Executed);
         Assert.Equal(1, report.Discarded);
         Assert.Equal(1, loop.RefusedMessages);
@@ -156,7 +155,7 @@ public abstract class BoundedMailboxTests(ITestOutputHelper output) : LoopTestKi
         var coroutine = loop.RunAsync(() => Task.FromResult(9));
         Assert.False(coroutine.IsCompleted);
         gate.Open();
-        Assert.Equal(9, await Within(coroutine));
+        Assert.Equal(9, await WithinAsync(coroutine));
     }
 }
 

@@ -1,4 +1,3 @@
-using Mailbox.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Mailbox.Tests.Reliability;
@@ -31,13 +30,18 @@ public abstract class FaultVolumeTests(ITestOutputHelper output) : LoopTestKit(o
             loop.Post(() => good++);
         }
 
-        var report = await Within(loop.StopAsync());
+        var report = await WithinAsync(loop.StopAsync());
         Assert.Equal(Each, good);
         Assert.Equal(Each, policyCalls);
         Assert.Equal(Each, seen.Count);
         Assert.Equal(Each, observer.Faults);
         Assert.Equal(2 * Each, report.Executed);
         Assert.Equal(1, observer.Completions);
+        for (int i = 0; i < Each; i++)
+        {
+            await ExpectFaultAsync<InvalidOperationException>(loop); // the kit saw each one too, in order
+        }
+
         Output?.WriteLine($"faults injected {Each}, reported to the policy {policyCalls}, to the observer {observer.Faults}");
     }
 

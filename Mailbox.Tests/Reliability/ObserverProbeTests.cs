@@ -1,4 +1,3 @@
-using Mailbox.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Mailbox.Tests.Reliability;
@@ -21,6 +20,7 @@ public abstract class ObserverProbeTests(ITestOutputHelper output) : LoopTestKit
         Assert.IsType<FormatException>(fault.Exception);
         Assert.Equal(FaultDirective.Resume, fault.Directive);
         await probe.ExpectNoMsgAsync(Quiet);
+        Assert.Same(fault.Exception, await ExpectFaultAsync<FormatException>(loop));
     }
 
     [Fact]
@@ -37,7 +37,7 @@ public abstract class ObserverProbeTests(ITestOutputHelper output) : LoopTestKit
         await loop.RunAsync(async () => await LoopActor.Yield());
         await probe.ExpectNoMsgAsync(Quiet);
 
-        var report = await Within(loop.StopAsync());
+        var report = await WithinAsync(loop.StopAsync());
         Assert.Equal(StopMode.Drain, (await probe.ExpectMsgAsync<LoopStopping>(Patience)).Mode);
         Assert.Same(report, (await probe.ExpectMsgAsync<LoopStopped>(Patience)).Report);
         await probe.ExpectMsgAsync(ProbeObserver.Completed, Patience);

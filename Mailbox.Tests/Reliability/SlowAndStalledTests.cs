@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Mailbox.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Mailbox.Tests.Reliability;
@@ -63,17 +62,17 @@ public abstract class SlowAndStalledTests(ITestOutputHelper output) : LoopTestKi
     [Fact]
     public async Task StopAsync_StalledCallbackAndRealTimeout_ReturnsTimedOutWithinABound()
     {
-        var loop = Spawn();
+        var loop = Spawn(new LoopOptions { TimeProvider = WallClock });
         using var gate = new Gate();
         loop.Post(gate.Hold);
         await gate.EnteredAsync();
         var watch = Stopwatch.StartNew();
-        var report = await Within(loop.StopAsync(StopMode.Drain, TimeSpan.FromMilliseconds(100)));
+        var report = await WithinAsync(loop.StopAsync(StopMode.Drain, TimeSpan.FromMilliseconds(100)));
         Assert.True(report.TimedOut);
         Assert.True(watch.Elapsed >= TimeSpan.FromMilliseconds(90), $"returned after {watch.Elapsed}");
         Assert.False(loop.Completion.IsCompleted);
         gate.Open();
-        Assert.True((await Within(loop.Completion)).TimedOut);
+        Assert.True((await WithinAsync(loop.Completion)).TimedOut);
     }
 
     /// <summary>Busy for 60 ms of wall time (a spin on the stopwatch: the point is to hold the loop thread, not to wait).</summary>

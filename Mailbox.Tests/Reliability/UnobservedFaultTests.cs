@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using Mailbox.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Mailbox.Tests.Reliability;
@@ -21,6 +20,7 @@ public abstract class UnobservedFaultTests(ITestOutputHelper output) : LoopTestK
             Assert.IsType<FormatException>(fault.Exception);
             Assert.Equal("never awaited", fault.Exception.Message);
         }, Patience);
+        Assert.Equal("never awaited", (await ExpectFaultAsync<FormatException>(loop)).Message);
     }
 
     [Fact]

@@ -13,8 +13,7 @@ public abstract class GroupTestKit(ITestOutputHelper output) : LoopTestKit(outpu
         LoopGroup.Create(GetType().Name, new LoopGroupOptions { ThreadCount = threads, TurnBudget = turnBudget, IsBackground = isBackground });
 
     /// <summary>The thread each loop's work runs on, as the loops themselves report it.</summary>
-    protected static async Task<int[]> ThreadsOfAsync(IReadOnlyList<LoopActor> loops) =>
-        await Within(Task.WhenAll(loops.Select(l => l.RunAsync(() => Task.FromResult(Environment.CurrentManagedThreadId)))));
+    protected static Task<int[]> ThreadsOfAsync(IReadOnlyList<LoopActor> loops) => Task.WhenAll(loops.Select(ThreadOfAsync));
 
     /// <summary>
     /// Spawns loops into <paramref name="group"/> until two share a thread and a third is on another one; the extra

@@ -1,4 +1,3 @@
-using Mailbox.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 using Xunit.Abstractions;
 
@@ -107,7 +106,7 @@ public abstract class CallEveryTests(ITestOutputHelper output) : LoopTestKit(out
         Assert.Equal(0, (await loop.QueryPendingAsync()).PendingTimers);
         fake.Advance(5 * Period);
         await probe.ExpectNoMsgAsync(Quiet);
-        Assert.Equal(2, await Within(loop.RunAsync(() => Task.FromResult(ticks))));
+        Assert.Equal(2, await WithinAsync(loop.RunAsync(() => Task.FromResult(ticks))));
     }
 
     [Fact]

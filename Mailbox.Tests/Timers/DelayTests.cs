@@ -1,5 +1,4 @@
 using Akka.TestKit;
-using Mailbox.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 using Xunit.Abstractions;
 
@@ -27,7 +26,7 @@ public abstract class DelayTests(ITestOutputHelper output) : LoopTestKit(output)
         fake.Advance(2 * OneSecond);
         await probe.ExpectMsgAsync(("wait(1) done", loopThread), Patience);
         await probe.ExpectMsgAsync(("wait(2) done", loopThread), Patience);
-        await Within(Task.WhenAll(oneSecond, twoSeconds));
+        await WithinAsync(Task.WhenAll(oneSecond, twoSeconds));
         Assert.True(oneSecond.IsCompletedSuccessfully);
         Assert.True(twoSeconds.IsCompletedSuccessfully);
     }
@@ -48,13 +47,13 @@ public abstract class DelayTests(ITestOutputHelper output) : LoopTestKit(output)
         await probe.ExpectNoMsgAsync(Quiet);
         fake.Advance(TimeSpan.FromTicks(1));
         await probe.ExpectMsgAsync(("wait(1) done", loopThread), Patience);
-        await Within(oneSecond);
+        await WithinAsync(oneSecond);
         await probe.ExpectNoMsgAsync(Quiet);
         Assert.False(twoSeconds.IsCompleted);
 
         fake.Advance(OneSecond);
         await probe.ExpectMsgAsync(("wait(2) done", loopThread), Patience);
-        await Within(twoSeconds);
+        await WithinAsync(twoSeconds);
     }
 
     [Fact]
@@ -84,7 +83,7 @@ public abstract class DelayTests(ITestOutputHelper output) : LoopTestKit(output)
 
         await Task.Run(cts.Cancel);
         await probe.ExpectMsgAsync((loopThread, typeof(OperationCanceledException), true), Patience);
-        await Within(coroutine);
+        await WithinAsync(coroutine);
         Assert.True(coroutine.IsCompletedSuccessfully);
         var pending = await loop.QueryPendingAsync();
         Assert.Equal(0, pending.PendingTimers);
@@ -117,7 +116,7 @@ public abstract class DelayTests(ITestOutputHelper output) : LoopTestKit(output)
     {
         var fake = new FakeTimeProvider();
         await using var loop = Spawn(new LoopOptions { TimeProvider = fake });
-        var thrown = await Within(loop.RunAsync(() =>
+        var thrown = await WithinAsync(loop.RunAsync(() =>
         {
             var types = new List<Type>();
             foreach (var bad in new[] { TimeSpan.FromTicks(-1), Timeout.InfiniteTimeSpan, TimeSpan.MaxValue })

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Mailbox.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Mailbox.Tests.Timers;
@@ -16,7 +15,7 @@ public abstract class RealClockTimerTests(ITestOutputHelper output) : LoopTestKi
     public async Task CallLater_FiftyMillisecondsOnTheSystemClock_FiresNoEarlierAndWithinTheBound()
     {
         var probe = CreateTestProbe();
-        await using var loop = Spawn();
+        await using var loop = Spawn(new LoopOptions { TimeProvider = WallClock });
         long started = Stopwatch.GetTimestamp();
         loop.CallLater(Requested, () => probe.Tell(Stopwatch.GetElapsedTime(started)));
 

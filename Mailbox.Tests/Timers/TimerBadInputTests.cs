@@ -1,4 +1,3 @@
-using Mailbox.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 using Xunit.Abstractions;
 
@@ -47,7 +46,7 @@ public abstract class TimerBadInputTests(ITestOutputHelper output) : LoopTestKit
         var fake = new FakeTimeProvider();
         var probe = CreateTestProbe();
         await using var loop = Spawn(new LoopOptions { TimeProvider = fake });
-        var kinds = await Within(loop.RunAsync(() =>
+        var kinds = await WithinAsync(loop.RunAsync(() =>
         {
             loop.CallLater(OneSecond, () => probe.Tell("kept"));
             var thrown = new List<Type?>
@@ -115,7 +114,7 @@ public abstract class TimerBadInputTests(ITestOutputHelper output) : LoopTestKit
         Assert.Throws<LoopStoppedException>(() => loop.CallEvery(OneSecond, () => probe.Tell("after stop")));
 
         await probe.ExpectMsgAsync("accepted before the stop", Patience);
-        var report = await Within(stop);
+        var report = await WithinAsync(stop);
         Assert.Equal(1, report.Executed);
         Assert.Equal(0, report.Discarded);
         Assert.Equal(0, report.CancelledTimers);
@@ -145,7 +144,7 @@ public abstract class TimerBadInputTests(ITestOutputHelper output) : LoopTestKit
         fake.Advance(OneSecond);
         await probe.ExpectMsgAsync("timer kept", Patience);
         Assert.True(kept.HasFired);
-        var report = await Within(loop.StopAsync());
+        var report = await WithinAsync(loop.StopAsync());
         Assert.Equal(1, report.Executed);
         Assert.Equal(0, report.CancelledTimers);
     }

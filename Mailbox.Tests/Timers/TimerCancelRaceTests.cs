@@ -1,4 +1,3 @@
-using Mailbox.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 using Xunit.Abstractions;
 
@@ -26,7 +25,7 @@ public abstract class TimerCancelRaceTests(ITestOutputHelper output) : LoopTestK
         {
             // Due 1..4 ms ahead, so one Advance(5 ms) makes the whole round due while the canceller runs.
             int[] delaysMs = Enumerable.Range(0, TimersPerRound).Select(_ => random.Next(1, 5)).ToArray();
-            var handles = await Within(loop.RunAsync(() => Task.FromResult(
+            var handles = await WithinAsync(loop.RunAsync(() => Task.FromResult(
                 delaysMs.Select(d => loop.CallLater(TimeSpan.FromMilliseconds(d), () => firedOnLoop++)).ToArray())));
             int[] cancelOrder = Enumerable.Range(0, TimersPerRound).OrderBy(_ => random.Next()).ToArray();
             bool[] cancelled = new bool[TimersPerRound];
@@ -45,14 +44,14 @@ public abstract class TimerCancelRaceTests(ITestOutputHelper output) : LoopTestK
                 Assert.True(startLine.SignalAndWait(Patience), "the cancelling thread never came");
                 fake.Advance(TimeSpan.FromMilliseconds(5));
             });
-            await Within(Task.WhenAll(canceller, advancer));
+            await WithinAsync(Task.WhenAll(canceller, advancer));
 
             // The cancels' messages went before this query on the control lane; firings happen before the count drops.
             await AwaitAssertAsync(
                 async () => Assert.Equal(0, (await loop.QueryPendingAsync()).PendingTimers),
                 Patience,
                 TimeSpan.FromMilliseconds(5));
-            int fired = await Within(loop.RunAsync(() => Task.FromResult(firedOnLoop)));
+            int fired = await WithinAsync(loop.RunAsync(() => Task.FromResult(firedOnLoop)));
 
             for (int i = 0; i < TimersPerRound; i++)
             {

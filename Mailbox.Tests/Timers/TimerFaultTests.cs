@@ -1,4 +1,3 @@
-using Mailbox.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 using Xunit.Abstractions;
 
@@ -29,6 +28,7 @@ public abstract class TimerFaultTests(ITestOutputHelper output) : LoopTestKit(ou
         fake.Advance(OneSecond);
         await probe.ExpectMsgAsync("later", Patience);
         Assert.Equal(LoopState.Running, loop.State);
+        await ExpectFaultAsync<InvalidOperationException>(loop);
     }
 
     [Fact]
@@ -49,6 +49,7 @@ public abstract class TimerFaultTests(ITestOutputHelper output) : LoopTestKit(ou
         {
             fake.Advance(OneSecond);
             await probe.ExpectMsgAsync($"tick {i}", Patience);
+            Assert.Equal($"tick {i}", (await ExpectFaultAsync<InvalidOperationException>(loop)).Message);
         }
 
         Assert.True(handle.Cancel());

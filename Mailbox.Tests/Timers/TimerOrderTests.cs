@@ -1,4 +1,3 @@
-using Mailbox.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 using Xunit.Abstractions;
 
@@ -67,7 +66,7 @@ public abstract class TimerOrderTests(ITestOutputHelper output) : LoopTestKit(ou
         }
 
         await probe.ExpectMsgAsync("all fired", Patience);
-        int[] fired = await Within(loop.RunAsync(() => Task.FromResult(firings.ToArray())));
+        int[] fired = await WithinAsync(loop.RunAsync(() => Task.FromResult(firings.ToArray())));
 
         int[] expected = Enumerable.Range(0, TimerCount).OrderBy(i => delaysMs[i]).ThenBy(i => i).ToArray();
         Assert.Equal(expected, fired);

@@ -1,4 +1,3 @@
-using Mailbox.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 using Xunit.Abstractions;
 
@@ -35,7 +34,7 @@ public abstract class TimerQueryTests(ITestOutputHelper output) : LoopTestKit(ou
         await AssertPending(3, start + TimeSpan.FromSeconds(1));
 
         fake.Advance(TimeSpan.FromSeconds(1));
-        await Within(coroutine);
+        await WithinAsync(coroutine);
         await AssertPending(2, start + TimeSpan.FromSeconds(2));
 
         Assert.True(every.Cancel());
@@ -77,7 +76,7 @@ public abstract class TimerQueryTests(ITestOutputHelper output) : LoopTestKit(ou
         Assert.Equal(start + TimeSpan.FromSeconds(1), pending.NextTimerDue);
 
         await cts.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Within(coroutine));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => WithinAsync(coroutine));
         pending = await loop.QueryPendingAsync();
         Assert.Equal(2, pending.PendingTimers);
         Assert.Equal(start + TimeSpan.FromSeconds(2), pending.NextTimerDue);

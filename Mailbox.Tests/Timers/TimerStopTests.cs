@@ -1,5 +1,4 @@
 using Akka.TestKit;
-using Mailbox.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 using Xunit.Abstractions;
 
@@ -49,8 +48,8 @@ public abstract class TimerStopTests(ITestOutputHelper output) : LoopTestKit(out
         // The coroutine's Delay still fires; the CallEvery (due at the same time) was cancelled by the stop.
         fake.Advance(TimeSpan.FromSeconds(1));
         await probe.ExpectMsgAsync("coroutine done", Patience);
-        Assert.Equal(42, await Within(coroutine));
-        var report = await Within(stop);
+        Assert.Equal(42, await WithinAsync(coroutine));
+        var report = await WithinAsync(stop);
 
         Assert.Equal(StopMode.Drain, report.Mode);
         Assert.Equal(4, report.Executed); // 3 posts + 1 RunAsync
@@ -133,7 +132,7 @@ public abstract class TimerStopTests(ITestOutputHelper output) : LoopTestKit(out
         await probe.ExpectNoMsgAsync(Quiet);
         Assert.False(stop.IsCompleted, "Drain waits for the coroutine until the timeout");
         fake.Advance(TimeSpan.FromSeconds(1));
-        var report = await Within(stop);
+        var report = await WithinAsync(stop);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => coroutine);
         await probe.ExpectNoMsgAsync(Quiet);
         return (report, coroutine);
@@ -169,7 +168,7 @@ public abstract class TimerStopTests(ITestOutputHelper output) : LoopTestKit(out
         gate.Open();
 
         await probe.ExpectMsgAsync(Stopping, Patience);
-        var report = await Within(stop);
+        var report = await WithinAsync(stop);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => coroutine);
         Assert.Equal(loop.AcceptedMessages, report.Executed + report.Discarded);
 

@@ -1,4 +1,3 @@
-using Mailbox.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 using Xunit.Abstractions;
 
@@ -28,7 +27,7 @@ public abstract class ZeroDelayFairnessTests(ITestOutputHelper output) : LoopTes
         loop.Post(() => probe.Tell("posted message ran"));
         await probe.ExpectMsgAsync("posted message ran", Patience);
         await stop.CancelAsync();
-        await Within(spinner);
+        await WithinAsync(spinner);
     }
 
     [Fact]
