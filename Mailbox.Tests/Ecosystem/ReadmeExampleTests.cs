@@ -22,10 +22,13 @@ public sealed class ReadmeExampleTests(ITestOutputHelper output) : AkkaTestKit(o
         });
 
         var timer = loop.CallEvery(TimeSpan.FromSeconds(1), () => Console.WriteLine("tick"));
+        TimerToken timeout = loop.CallLater(TimeSpan.FromSeconds(5), static s => Console.WriteLine(s), "timed out");
+        bool stopped = timeout.Cancel();
         PendingWork pending = await loop.QueryPendingAsync();
         StopReport report = await loop.StopAsync(StopMode.Drain);
 
         Assert.Equal(42, total);
+        Assert.True(stopped);
         Assert.Equal(1, pending.PendingTimers);
         Assert.Equal(3, report.Executed);
         Assert.Equal(1, report.CancelledTimers);

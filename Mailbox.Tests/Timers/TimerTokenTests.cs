@@ -1,4 +1,3 @@
-using Mailbox.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 using Xunit.Abstractions;
 
@@ -20,7 +19,7 @@ public abstract class TimerTokenTests(ITestOutputHelper output) : LoopTestKit(ou
         var fake = new FakeTimeProvider();
         await using var loop = Spawn(new LoopOptions { TimeProvider = fake });
         var probe = CreateTestProbe();
-        await Within(loop.RunAsync(() =>
+        await WithinAsync(loop.RunAsync(() =>
         {
             loop.CallLater(TimeSpan.FromSeconds(2), p => p.Tell(("token-2s", loop.IsOnLoopThread)), probe.Ref);
             loop.CallLater(TimeSpan.FromSeconds(1), () => probe.Tell(("handle-1s", loop.IsOnLoopThread)));
@@ -43,10 +42,10 @@ public abstract class TimerTokenTests(ITestOutputHelper output) : LoopTestKit(ou
         var fake = new FakeTimeProvider();
         await using var loop = Spawn(new LoopOptions { TimeProvider = fake });
         var probe = CreateTestProbe();
-        var token = await Within(loop.RunAsync(() => Task.FromResult(loop.CallLater(TimeSpan.FromSeconds(1), s_tell, probe.Ref))));
+        var token = await WithinAsync(loop.RunAsync(() => Task.FromResult(loop.CallLater(TimeSpan.FromSeconds(1), s_tell, probe.Ref))));
         Assert.Equal(1, (await loop.QueryPendingAsync()).PendingTimers);
 
-        Assert.True(await Within(OnDedicatedThread(token.Cancel)));
+        Assert.True(await WithinAsync(OnDedicatedThread(token.Cancel)));
         Assert.False(token.Cancel());
         Assert.False(default(TimerToken).Cancel());
         Assert.True(default(TimerToken).IsDefault);
@@ -65,12 +64,12 @@ public abstract class TimerTokenTests(ITestOutputHelper output) : LoopTestKit(ou
         var fake = new FakeTimeProvider();
         await using var loop = Spawn(new LoopOptions { TimeProvider = fake });
         var probe = CreateTestProbe();
-        var first = await Within(loop.RunAsync(() => Task.FromResult(loop.CallLater(TimeSpan.FromSeconds(1), s_tell, probe.Ref))));
+        var first = await WithinAsync(loop.RunAsync(() => Task.FromResult(loop.CallLater(TimeSpan.FromSeconds(1), s_tell, probe.Ref))));
         fake.Advance(TimeSpan.FromSeconds(1));
         await probe.ExpectMsgAsync("fired", Patience);
 
         // The next timer set on the loop takes the fired one's cell from the pool: a new use, a new token.
-        var second = await Within(loop.RunAsync(() => Task.FromResult(loop.CallLater(TimeSpan.FromSeconds(1), s_tell, probe.Ref))));
+        var second = await WithinAsync(loop.RunAsync(() => Task.FromResult(loop.CallLater(TimeSpan.FromSeconds(1), s_tell, probe.Ref))));
         Assert.NotEqual(first, second);
         Assert.False(first.Cancel());
         Assert.Equal(1, (await loop.QueryPendingAsync()).PendingTimers);
@@ -78,9 +77,9 @@ public abstract class TimerTokenTests(ITestOutputHelper output) : LoopTestKit(ou
         await probe.ExpectMsgAsync("fired", Patience);
 
         // And a cancelled one's: its token stays cancelled-for-good while the cell serves a third timer.
-        var third = await Within(loop.RunAsync(() => Task.FromResult(loop.CallLater(TimeSpan.FromSeconds(1), s_tell, probe.Ref))));
+        var third = await WithinAsync(loop.RunAsync(() => Task.FromResult(loop.CallLater(TimeSpan.FromSeconds(1), s_tell, probe.Ref))));
         Assert.True(third.Cancel());
-        var fourth = await Within(loop.RunAsync(() => Task.FromResult(loop.CallLater(TimeSpan.FromSeconds(1), s_tell, probe.Ref))));
+        var fourth = await WithinAsync(loop.RunAsync(() => Task.FromResult(loop.CallLater(TimeSpan.FromSeconds(1), s_tell, probe.Ref))));
         Assert.False(third.Cancel());
         Assert.False(second.Cancel());
         fake.Advance(TimeSpan.FromSeconds(1));
@@ -112,14 +111,14 @@ public abstract class TimerTokenTests(ITestOutputHelper output) : LoopTestKit(ou
         var fake = new FakeTimeProvider();
         var loop = Spawn(new LoopOptions { TimeProvider = fake });
         var probe = CreateTestProbe();
-        var tokens = await Within(loop.RunAsync(() => Task.FromResult(new[]
+        var tokens = await WithinAsync(loop.RunAsync(() => Task.FromResult(new[]
         {
             loop.CallLater(TimeSpan.FromSeconds(1), s_tell, probe.Ref),
             loop.CallLater(TimeSpan.FromSeconds(2), s_tell, probe.Ref),
         })));
         var fromOutside = loop.CallLater(TimeSpan.FromSeconds(3), s_tell, probe.Ref);
 
-        var report = await Within(loop.StopAsync());
+        var report = await WithinAsync(loop.StopAsync());
 
         Assert.Equal(3, report.CancelledTimers);
         Assert.All(tokens, t => Assert.False(t.Cancel()));
@@ -143,7 +142,7 @@ public abstract class TimerTokenTests(ITestOutputHelper output) : LoopTestKit(ou
 
         fake.Advance(TimeSpan.FromSeconds(1));
         await probe.ExpectMsgAsync("fired", Patience);
-        var report = await Within(loop.StopAsync());
+        var report = await WithinAsync(loop.StopAsync());
         Assert.Equal(0, report.CancelledTimers);
         Assert.Throws<LoopStoppedException>(() => loop.CallLater(TimeSpan.Zero, s_tell, probe.Ref));
     }
@@ -161,7 +160,7 @@ public abstract class TimerTokenTests(ITestOutputHelper output) : LoopTestKit(ou
         for (int round = 0; round < 3; round++)
         {
             // Set them (measured), cancel half, let the other half fire: the pool gets every cell back either way.
-            long bytes = await Within(loop.RunAsync(() =>
+            long bytes = await WithinAsync(loop.RunAsync(() =>
             {
                 long before = GC.GetAllocatedBytesForCurrentThread();
                 for (int i = 0; i < timers; i++)
@@ -196,7 +195,7 @@ public abstract class TimerTokenTests(ITestOutputHelper output) : LoopTestKit(ou
         for (int round = 0; round < rounds; round++)
         {
             Array.Clear(fired);
-            var tokens = await Within(loop.RunAsync(() => Task.FromResult(
+            var tokens = await WithinAsync(loop.RunAsync(() => Task.FromResult(
                 Enumerable.Range(0, perRound).Select(i => loop.CallLater(TimeSpan.FromMilliseconds(1 + (i % 4)), mark, i)).ToArray())));
             var cancelled = new bool[perRound];
             using var startLine = new Barrier(2);
@@ -213,9 +212,9 @@ public abstract class TimerTokenTests(ITestOutputHelper output) : LoopTestKit(ou
                 Assert.True(startLine.SignalAndWait(Patience), "the cancelling thread never came");
                 fake.Advance(TimeSpan.FromMilliseconds(5));
             });
-            await Within(Task.WhenAll(canceller, advancer));
+            await WithinAsync(Task.WhenAll(canceller, advancer));
             await AwaitAssertAsync(async () => Assert.Equal(0, (await loop.QueryPendingAsync()).PendingTimers), Patience, TimeSpan.FromMilliseconds(5));
-            int[] firedNow = await Within(loop.RunAsync(() => Task.FromResult(fired.ToArray())));
+            int[] firedNow = await WithinAsync(loop.RunAsync(() => Task.FromResult(fired.ToArray())));
             for (int i = 0; i < perRound; i++)
             {
                 Assert.True(firedNow[i] == (cancelled[i] ? 0 : 1), $"round {round}, timer {i}: fired {firedNow[i]} times, cancel returned {cancelled[i]}");

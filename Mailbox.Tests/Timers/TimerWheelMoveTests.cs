@@ -1,4 +1,3 @@
-using Mailbox.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 using Xunit.Abstractions;
 
@@ -23,7 +22,7 @@ public abstract class TimerWheelMoveTests(ITestOutputHelper output) : LoopTestKi
         int fired = 0; // loop thread only
         Action<int> count = _ => fired++;
         var delayEnded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await Within(loop.RunAsync(() =>
+        await WithinAsync(loop.RunAsync(() =>
         {
             // A far timer first, so that every later one is out of order and goes to the heap.
             loop.CallLater(TimeSpan.FromHours(1), count, -1);
@@ -61,15 +60,15 @@ public abstract class TimerWheelMoveTests(ITestOutputHelper output) : LoopTestKi
         Assert.Equal(TimerQueue.WheelAt + 1, (await loop.QueryPendingAsync()).PendingTimers);
         fake.Advance(TimeSpan.FromSeconds(TimerQueue.WheelAt));
         await AwaitAssertAsync(async () => Assert.Equal(1, (await loop.QueryPendingAsync()).PendingTimers), Patience, TimeSpan.FromMilliseconds(5));
-        Assert.Equal(TimerQueue.WheelAt, await Within(loop.RunAsync(() => Task.FromResult(fired))));
+        Assert.Equal(TimerQueue.WheelAt, await WithinAsync(loop.RunAsync(() => Task.FromResult(fired))));
         if (kind == "delay")
         {
-            await Within(delayEnded.Task);
+            await WithinAsync(delayEnded.Task);
         }
 
         fake.Advance(TimeSpan.FromHours(1));
         await AwaitAssertAsync(async () => Assert.Equal(0, (await loop.QueryPendingAsync()).PendingTimers), Patience, TimeSpan.FromMilliseconds(5));
-        var report = await Within(loop.StopAsync(StopMode.Drain, Patience));
+        var report = await WithinAsync(loop.StopAsync(StopMode.Drain, Patience));
         Assert.Equal(0, report.CancelledTimers);
     }
 }
