@@ -405,6 +405,14 @@ internal sealed class LoopThread
         {
             clock.TakeDue(_ready);
         }
+
+        // A clock cannot schedule the loop the thread spins for (it is still Scheduled), yet may just have taken that
+        // loop's registration: queue it, or the thread would spin, let it go idle and park with its timer forgotten.
+        if (_spinningFor is { } waiting)
+        {
+            _spinningFor = null;
+            _ready.Enqueue(waiting);
+        }
     }
 
     /// <summary>Nothing to run: nap while senders stream, else spin a little and park until a sender or a clock wakes the thread.</summary>
