@@ -56,11 +56,6 @@ public sealed partial class LoopActor
     /// <summary>Whether a timer with a zero delay was set on the loop since the last pass fired timers (see <see cref="NoteZeroDelay"/>).</summary>
     private bool _zeroDelaySet;
 
-    /// <summary>Cells of <see cref="CallLater{TState}"/> timers free for reuse; created with the first returned one.</summary>
-    private Stack<TimerCell>? _cellPool;
-
-    /// <summary>Most cells the pool keeps: the most timers ever pending at once, so a steady population never allocates.</summary>
-    private int _cellPoolLimit = 256;
 
     /// <summary>Accepted messages run, as of the end of the last turn (during a turn the count is on the thread's line).</summary>
     private long _executed;

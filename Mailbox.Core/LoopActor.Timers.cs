@@ -48,7 +48,7 @@ public sealed partial class LoopActor
 
         if (IsOnLoopThread)
         {
-            var cell = _cellPool is { Count: > 0 } pool ? pool.Pop() : new TimerCell(this);
+            var cell = Timers.RentCell() ?? new TimerCell(this);
             var token = new TimerToken(cell, cell.Generation);
             cell.Work = StateInvoker<TState>.Wrap(callback, state);
             AddTimer(cell, due);
@@ -197,10 +197,6 @@ public sealed partial class LoopActor
         cell.InQueue = true;
         cell.QueueSequence = Timers.NextSequence;
         Timers.Add(new TimerEntry(cell), dueTicks);
-        if (_timers!.Count > _cellPoolLimit)
-        {
-            _cellPoolLimit = _timers.Count;
-        }
     }
 
     /// <summary>A token cancelled its timer: count it out of the timer queue and recycle the cell, on the loop thread (directly, or by message).</summary>
@@ -233,15 +229,11 @@ public sealed partial class LoopActor
         ReturnCell(cell);
     }
 
-    /// <summary>Puts a cell back in the pool, which keeps as many as were ever pending at once (at least a few hundred).</summary>
+    /// <summary>Ends a cell's use and gives it to the timer queue's pool.</summary>
     private void ReturnCell(TimerCell cell)
     {
         cell.Recycle();
-        _cellPool ??= new Stack<TimerCell>();
-        if (_cellPool.Count < _cellPoolLimit)
-        {
-            _cellPool.Push(cell);
-        }
+        _timers?.ReturnCell(cell);
     }
 
     /// <summary>A handle was cancelled: count it out of the timer queue, on the loop thread (directly, or by message).</summary>

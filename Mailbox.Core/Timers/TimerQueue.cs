@@ -49,7 +49,13 @@ internal sealed class TimerQueue
     /// <summary>Timers scheduled so far; the FIFO tiebreak.</summary>
     private long _sequence;
 
-    /// <summary>Pending timers (both stores less their dead entries).</summary>
+    /// <summary>Cells of <see cref="LoopActor.CallLater{TState}"/> timers free for reuse; created with the first returned one.</summary>
+    private Stack<TimerCell>? _cells;
+
+    /// <summary>Most cells the pool keeps: the most timers ever pending at once (at least 256), so a steady population never allocates.</summary>
+    private int _cellLimit = WheelAt;
+
+    /// <summary>Pending timers (all three stores less their dead entries).</summary>
     public int Count => _run.Count + _heap.Count + (_wheel?.Count ?? 0) - _dead;
 
     /// <summary>The sequence number the next timer will get: timers set from now on compare at or above it.</summary>
@@ -80,6 +86,20 @@ internal sealed class TimerQueue
         }
 
         return key.Sequence;
+    }
+
+    /// <summary>A recycled cell, or null when the pool is empty.</summary>
+    public TimerCell? RentCell() => _cells is { Count: > 0 } cells ? cells.Pop() : null;
+
+    /// <summary>Keeps a recycled cell for the next state timer, up to the most timers ever pending at once.</summary>
+    public void ReturnCell(TimerCell cell)
+    {
+        _cellLimit = Math.Max(_cellLimit, Count + 1); // this cell's timer is no longer counted
+        _cells ??= new Stack<TimerCell>();
+        if (_cells.Count < _cellLimit)
+        {
+            _cells.Push(cell);
+        }
     }
 
     /// <summary>Records that an entry already in a store was cancelled.</summary>
