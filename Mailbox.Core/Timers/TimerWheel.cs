@@ -228,18 +228,15 @@ internal sealed class TimerWheel
         lv.Drain(slot);
     }
 
-    /// <summary>A cascaded entry: dropped if dead, else placed again against the wheel's new time.</summary>
+    /// <summary>
+    /// A cascaded entry, placed again against the wheel's new time, dead or not: telling would read the timer object, a
+    /// cache miss per timer per level on the way down (measured: it made a wheel of a million random timers slower than
+    /// the heap). Dead entries go when they reach a front, or in a purge.
+    /// </summary>
     private void Reinsert(TimerEntry entry, TimerKey key)
     {
         Count--;
-        if (entry.IsDead(key.Sequence))
-        {
-            _owner.ForgetDead(entry);
-        }
-        else
-        {
-            Add(entry, key);
-        }
+        Add(entry, key);
     }
 
     private void ClearSlot(Level lv, int level, int slot)
