@@ -305,16 +305,7 @@ public class TimerBenchmarks
     /// <summary>ScheduleCancel: as <see cref="Mailbox_CallLater_Cancel"/> with <see cref="LoopActor.CallLater{TState}"/> and <see cref="TimerToken.Cancel"/>.</summary>
     [Benchmark(OperationsPerInvoke = N)]
     [BenchmarkCategory("ScheduleCancel")]
-    public void Mailbox_CallLaterState_Cancel()
-    {
-        _loopRequests++;
-        _loop!.RunUntilComplete(_loopScheduleCancelTokens);
-        PendingWork pending = _loop.QueryPendingAsync().GetAwaiter().GetResult();
-        if (pending.PendingTimers != 0)
-        {
-            throw new InvalidOperationException($"Mailbox reports {pending.PendingTimers} pending timers after cancelling all.");
-        }
-    }
+    public void Mailbox_CallLaterState_Cancel() => LoopScheduleAndCancel(_loopScheduleCancelTokens);
 
     /// <summary>Baseline, ScheduleCancel: the heap loop schedules <see cref="N"/> cancellable callbacks, sets every flag, and peeks, which drops them all.</summary>
     [Benchmark(Baseline = true, OperationsPerInvoke = N)]
@@ -333,16 +324,7 @@ public class TimerBenchmarks
     /// <summary>ScheduleCancel: <see cref="N"/> <see cref="LoopActor.CallLater"/> then <see cref="TimerHandle.Cancel"/> calls inside one <c>RunUntilComplete</c>, then <see cref="LoopActor.QueryPendingAsync"/>, whose peek drops what cancelled entries are left.</summary>
     [Benchmark(OperationsPerInvoke = N)]
     [BenchmarkCategory("ScheduleCancel")]
-    public void Mailbox_CallLater_Cancel()
-    {
-        _loopRequests++;
-        _loop!.RunUntilComplete(_loopScheduleCancel);
-        PendingWork pending = _loop.QueryPendingAsync().GetAwaiter().GetResult();
-        if (pending.PendingTimers != 0)
-        {
-            throw new InvalidOperationException($"Mailbox reports {pending.PendingTimers} pending timers after cancelling all.");
-        }
-    }
+    public void Mailbox_CallLater_Cancel() => LoopScheduleAndCancel(_loopScheduleCancel);
 
     /// <summary>ScheduleCancel: <see cref="N"/> <c>new Timer(callback, null, due, Infinite)</c> an hour out, then <see cref="Timer.Dispose()"/> of each.</summary>
     [Benchmark(OperationsPerInvoke = N)]
@@ -428,6 +410,18 @@ public class TimerBenchmarks
         _loop!.RunUntilComplete(schedule);
         _clock!.Advance(TimeSpan.FromTicks(SpreadTicks));
         _countdown.Wait();
+    }
+
+    /// <summary>One ScheduleCancel invocation on the Mailbox loop: <paramref name="scheduleAndCancel"/> inside one <c>RunUntilComplete</c>, then a query that must find no timer left.</summary>
+    private void LoopScheduleAndCancel(Func<Task> scheduleAndCancel)
+    {
+        _loopRequests++;
+        _loop!.RunUntilComplete(scheduleAndCancel);
+        PendingWork pending = _loop.QueryPendingAsync().GetAwaiter().GetResult();
+        if (pending.PendingTimers != 0)
+        {
+            throw new InvalidOperationException($"Mailbox reports {pending.PendingTimers} pending timers after cancelling all.");
+        }
     }
 
     /// <summary>On the heap loop: schedules the <see cref="N"/> timers of ScheduleFire.</summary>
