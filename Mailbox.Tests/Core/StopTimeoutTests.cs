@@ -1,0 +1,87 @@
+using Mailbox.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
+using Xunit.Abstractions;
+
+namespace Mailbox.Tests.Core;
+
+/// <summary>
+/// The edges of a stop's timeout: infinite is no timeout at all, zero is a valid one, and the report a stuck loop's
+/// stop completes with at the timeout counts what is known then, exactly.
+/// </summary>
+public abstract class StopTimeoutTests(ITestOutputHelper output) : LoopTestKit(output)
+{
+    [Fact]
+    public async Task StopAsync_InfiniteTimeout_IsNoTimeoutAndCompletesWithTheLoop()
+    {
+        var clock = new FakeTimeProvider();
+        await using var loop = Spawn(new LoopOptions { TimeProvider = clock });
+        loop.Post(() => { });
+
+        var stop = loop.StopAsync(StopMode.Drain, Timeout.InfiniteTimeSpan);
+
+        Assert.Same(loop.Completion, stop); // no timer, no task of its own
+        var report = await Within(stop);
+        Assert.False(report.TimedOut);
+        Assert.Equal(1, report.Executed);
+    }
+
+    [Fact]
+    public async Task StopAsync_ZeroTimeout_IsAcceptedAndStopsTheLoop()
+    {
+        var clock = new FakeTimeProvider();
+        await using var loop = Spawn(new LoopOptions { TimeProvider = clock });
+
+        var report = await Within(loop.StopAsync(StopMode.Drain, TimeSpan.Zero));
+
+        Assert.Equal(LoopState.Stopped, loop.State);
+        Assert.Equal(0, report.Discarded);
+    }
+
+    [Fact]
+    public async Task StopAsync_TimeoutWhileACallbackIsStuck_ReportsTheModeAndAnExactSplitOfTheAccepted()
+    {
+        var clock = new FakeTimeProvider();
+        await using var loop = Spawn(new LoopOptions { TimeProvider = clock });
+        using var gate = new Gate();
+        var never = new TaskCompletionSource();
+        var probe = CreateTestProbe();
+        var coroutine = loop.RunAsync(async () => { probe.Tell("started"); await never.Task; });
+        await probe.ExpectMsgAsync("started", Patience);
+        loop.Post(() => { });
+        loop.Post(gate.Hold);
+        await gate.EnteredAsync();
+        loop.Post(() => { });
+        loop.Post(() => { });
+        const int Accepted = 5;
+
+        var stop = loop.StopAsync(StopMode.Immediate, TimeSpan.FromSeconds(1));
+        clock.Advance(TimeSpan.FromSeconds(1));
+        var early = await Within(stop);
+
+        Assert.Equal(StopMode.Immediate, early.Mode);
+        Assert.True(early.TimedOut);
+        Assert.InRange(early.Executed, 2, 3); // the messages before the stuck one; the stuck one may count already
+        Assert.Equal(Accepted, early.Executed + early.Discarded);
+        Assert.Equal(1, early.CancelledCoroutines); // the live coroutine, which the loop has not reached yet
+        Assert.False(loop.Completion.IsCompleted);
+
+        gate.Open();
+        var final = await Within(loop.Completion);
+        Assert.Equal(StopMode.Immediate, final.Mode);
+        Assert.Equal(3, final.Executed);
+        Assert.Equal(2, final.Discarded);
+        Assert.Equal(1, final.CancelledCoroutines);
+        Assert.True(final.TimedOut);
+        await Assert.ThrowsAsync<LoopStoppedException>(() => Within(coroutine));
+        never.SetResult();
+    }
+}
+
+/// <summary><see cref="StopTimeoutTests"/> on dedicated loops (<see cref="LoopActor.Spawn"/>).</summary>
+public sealed class StopTimeoutTests_Dedicated(ITestOutputHelper output) : StopTimeoutTests(output);
+
+/// <summary><see cref="StopTimeoutTests"/> on loops of a <see cref="LoopGroup"/>.</summary>
+public sealed class StopTimeoutTests_Grouped(ITestOutputHelper output) : StopTimeoutTests(output)
+{
+    protected override LoopKind Kind => LoopKind.Grouped;
+}
