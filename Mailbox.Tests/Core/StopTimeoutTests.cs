@@ -75,6 +75,33 @@ public abstract class StopTimeoutTests(ITestOutputHelper output) : LoopTestKit(o
         await Assert.ThrowsAsync<LoopStoppedException>(() => Within(coroutine));
         never.SetResult();
     }
+
+    [Fact]
+    public async Task StopAsync_TimeoutPassesAfterTheStopBegan_PublishesStoppingOnceThenStopped()
+    {
+        var clock = new FakeTimeProvider();
+        var probe = CreateTestProbe();
+        await using var loop = Spawn(new LoopOptions
+        {
+            TimeProvider = clock,
+            Observer = new ProbeObserver(probe, e => e is LoopStopping or LoopStopped),
+        });
+        var never = new TaskCompletionSource();
+        var coroutine = loop.RunAsync(async () => { probe.Tell("started"); await never.Task; });
+        await probe.ExpectMsgAsync("started", Patience);
+
+        var stop = loop.StopAsync(StopMode.Drain, TimeSpan.FromSeconds(1));
+        Assert.Equal(StopMode.Drain, (await probe.ExpectMsgAsync<LoopStopping>(Patience)).Mode);
+        clock.Advance(TimeSpan.FromSeconds(1)); // the drain waits on the coroutine: the timeout ends it
+
+        // The timeout's own pass over the stop must not begin it a second time.
+        var stopped = await probe.ExpectMsgAsync<LoopStopped>(Patience);
+        Assert.True(stopped.Report.TimedOut);
+        await probe.ExpectMsgAsync(ProbeObserver.Completed, Patience);
+        Assert.Equal(stopped.Report, await Within(stop));
+        await Assert.ThrowsAsync<LoopStoppedException>(() => Within(coroutine));
+        never.SetResult();
+    }
 }
 
 /// <summary><see cref="StopTimeoutTests"/> on dedicated loops (<see cref="LoopActor.Spawn"/>).</summary>
