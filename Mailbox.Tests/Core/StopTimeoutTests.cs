@@ -29,10 +29,18 @@ public abstract class StopTimeoutTests(ITestOutputHelper output) : LoopTestKit(o
     public async Task StopAsync_ZeroTimeout_IsAcceptedAndStopsTheLoop()
     {
         var clock = new FakeTimeProvider();
-        await using var loop = Spawn(new LoopOptions { TimeProvider = clock });
+        var probe = CreateTestProbe();
+        await using var loop = Spawn(new LoopOptions
+        {
+            TimeProvider = clock,
+            Observer = new ProbeObserver(probe, e => e is LoopStopping or LoopStopped),
+        });
 
         var report = await Within(loop.StopAsync(StopMode.Drain, TimeSpan.Zero));
 
+        // Whichever the loop takes first, the stop or its (already passed) timeout, the stop begins exactly once.
+        await probe.ExpectMsgAsync<LoopStopping>(Patience);
+        Assert.Equal(report, (await probe.ExpectMsgAsync<LoopStopped>(Patience)).Report);
         Assert.Equal(LoopState.Stopped, loop.State);
         Assert.Equal(0, report.Discarded);
     }
@@ -100,6 +108,70 @@ public abstract class StopTimeoutTests(ITestOutputHelper output) : LoopTestKit(o
         await probe.ExpectMsgAsync(ProbeObserver.Completed, Patience);
         Assert.Equal(stopped.Report, await Within(stop));
         await Assert.ThrowsAsync<LoopStoppedException>(() => Within(coroutine));
+        never.SetResult();
+    }
+
+    [Fact]
+    public async Task StopAsync_TimeoutWithACoroutineThatHonoursItsToken_LetsItEndCancelled()
+    {
+        var clock = new FakeTimeProvider();
+        await using var loop = Spawn(new LoopOptions { TimeProvider = clock });
+        var probe = CreateTestProbe();
+        var coroutine = loop.RunAsync(async token =>
+        {
+            probe.Tell("started");
+            await Task.Delay(Timeout.Infinite, token); // ends at the cancel; its continuation is a step on the loop
+        });
+        await probe.ExpectMsgAsync("started", Patience);
+
+        var stop = loop.StopAsync(StopMode.Drain, TimeSpan.FromSeconds(1));
+        clock.Advance(TimeSpan.FromSeconds(1));
+        var report = await Within(stop);
+
+        // Not abandoned: the timeout ran the coroutine's last step, so its task ends as the coroutine did.
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Within(coroutine));
+        Assert.True(coroutine.IsCanceled);
+        Assert.True(report.TimedOut);
+        Assert.Equal(1, report.CancelledCoroutines);
+    }
+
+    [Fact]
+    public async Task StopAsync_BadArguments_ThrowWithAMessageThatSaysWhy()
+    {
+        await using var loop = Spawn();
+
+        var mode = Assert.Throws<ArgumentOutOfRangeException>(() => { _ = loop.StopAsync((StopMode)9); });
+        var timeout = Assert.Throws<ArgumentOutOfRangeException>(() => { _ = loop.StopAsync(StopMode.Drain, TimeSpan.FromTicks(-1)); });
+
+        Assert.Contains("Unknown StopMode", mode.Message, StringComparison.Ordinal);
+        Assert.Contains("must not be negative", timeout.Message, StringComparison.Ordinal);
+        Assert.Equal(LoopState.Running, loop.State);
+    }
+
+    [Fact]
+    public async Task StopAsync_CoroutinesNeverStartedOrAbandoned_EndWithAMessageThatSaysWhich()
+    {
+        var clock = new FakeTimeProvider();
+        await using var loop = Spawn(new LoopOptions { TimeProvider = clock });
+        using var gate = new Gate();
+        var never = new TaskCompletionSource();
+        var probe = CreateTestProbe();
+        var abandoned = loop.RunAsync(async () => { probe.Tell("started"); await never.Task; });
+        await probe.ExpectMsgAsync("started", Patience);
+        loop.Post(gate.Hold);
+        await gate.EnteredAsync();
+        var unstarted = loop.RunAsync(() => Task.FromResult(1));
+
+        var stop = loop.StopAsync(StopMode.Drain, TimeSpan.FromSeconds(1));
+        clock.Advance(TimeSpan.FromSeconds(1));
+        gate.Open();
+        await Within(loop.Completion);
+
+        var notStarted = await Assert.ThrowsAsync<LoopStoppedException>(() => Within(unstarted));
+        var gaveUp = await Assert.ThrowsAsync<LoopStoppedException>(() => Within(abandoned));
+        Assert.Contains("before it started this coroutine", notStarted.Message, StringComparison.Ordinal);
+        Assert.Contains("abandoned this coroutine at its stop timeout", gaveUp.Message, StringComparison.Ordinal);
+        Assert.True((await Within(stop)).TimedOut);
         never.SetResult();
     }
 }

@@ -43,7 +43,8 @@ public abstract class BoundedMailboxStopTests(ITestOutputHelper output) : LoopTe
         var stop = loop.StopAsync();
         foreach (var waiter in waiters)
         {
-            await Assert.ThrowsAsync<LoopStoppedException>(() => Within(waiter));
+            var refused = await Assert.ThrowsAsync<LoopStoppedException>(() => Within(waiter));
+            Assert.Contains("the send was refused", refused.Message, StringComparison.Ordinal);
         }
 
         await cts.CancelAsync(); // too late: the stop already ended that wait
