@@ -175,7 +175,8 @@ public sealed partial class LoopActor
         for (int budget = TimeoutStepBudget; _live.Count > 0 && budget > 0; budget--)
         {
             MoveInbox();
-            if (_ready is null || !_ready.TryDequeue(out var step))
+            Envelope step = default; // assigned on every path, so that each mutant of the test below compiles (eng/mutation.sh)
+            if (_ready is null || !_ready.TryDequeue(out step))
             {
                 break;
             }

@@ -1,0 +1,68 @@
+namespace Mailbox.Tests.Lanes;
+
+/// <summary>
+/// The control lane on its own, driven as senders and the loop drive it: messages come out oldest first, the pending
+/// flag tells the loop whether to look, and once the lane is closed nothing more gets in and what was left is handed
+/// back.
+/// </summary>
+public sealed class ControlLaneTests
+{
+    private static ControlMessage Query(int tag) => new(ControlKind.Query, tag);
+
+    [Fact]
+    public void TakeAll_MessagesSent_ComeOutOldestFirstAndClearThePendingFlag()
+    {
+        var lane = new ControlLane();
+        Assert.False(lane.HasPending);
+
+        Assert.True(lane.TrySend(Query(1)));
+        Assert.True(lane.HasPending);
+        Assert.True(lane.TrySend(Query(2)));
+
+        var taken = lane.TakeAll();
+
+        Assert.Equal([1, 2], taken.Select(m => (int)m.Payload!));
+        Assert.False(lane.HasPending);
+    }
+
+    [Fact]
+    public void TakeAll_SendsAfterATake_ComeInTheNextTakeOnly()
+    {
+        var lane = new ControlLane();
+        lane.TrySend(Query(1));
+        Assert.Equal([1], lane.TakeAll().Select(m => (int)m.Payload!));
+
+        lane.TrySend(Query(2));
+        lane.TrySend(Query(3));
+        Assert.True(lane.HasPending);
+
+        Assert.Equal([2, 3], lane.TakeAll().Select(m => (int)m.Payload!));
+        Assert.Empty(lane.TakeAll());
+        Assert.False(lane.HasPending);
+    }
+
+    [Fact]
+    public void Close_MessagesLeft_HandsThemBackAndRefusesLaterSends()
+    {
+        var lane = new ControlLane();
+        lane.TrySend(Query(1));
+        lane.TrySend(Query(2));
+
+        var left = lane.Close();
+
+        Assert.Equal([1, 2], left.Select(m => (int)m.Payload!));
+        Assert.False(lane.TrySend(Query(3)));
+        Assert.Empty(lane.Close()); // a second close finds nothing: the refused send was not queued
+    }
+
+    [Fact]
+    public void Close_AfterATake_HandsBackOnlyWhatCameSince()
+    {
+        var lane = new ControlLane();
+        lane.TrySend(Query(1));
+        lane.TakeAll();
+        lane.TrySend(Query(2));
+
+        Assert.Equal([2], lane.Close().Select(m => (int)m.Payload!));
+    }
+}
