@@ -23,7 +23,7 @@ public abstract class StopReleaseTests(ITestOutputHelper output) : LoopTestKit(o
 
         var stop = loop.StopAsync(StopMode.Immediate);
         gate.Open();
-        var report = await Within(stop);
+        var report = await WithinAsync(stop);
 
         Assert.Equal(Discarded, report.Discarded);
         await AwaitAssertAsync(

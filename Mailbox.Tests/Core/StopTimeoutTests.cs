@@ -20,7 +20,7 @@ public abstract class StopTimeoutTests(ITestOutputHelper output) : LoopTestKit(o
         var stop = loop.StopAsync(StopMode.Drain, Timeout.InfiniteTimeSpan);
 
         Assert.Same(loop.Completion, stop); // no timer, no task of its own
-        var report = await Within(stop);
+        var report = await WithinAsync(stop);
         Assert.False(report.TimedOut);
         Assert.Equal(1, report.Executed);
     }
@@ -36,7 +36,7 @@ public abstract class StopTimeoutTests(ITestOutputHelper output) : LoopTestKit(o
             Observer = new ProbeObserver(probe, e => e is LoopStopping or LoopStopped),
         });
 
-        var report = await Within(loop.StopAsync(StopMode.Drain, TimeSpan.Zero));
+        var report = await WithinAsync(loop.StopAsync(StopMode.Drain, TimeSpan.Zero));
 
         // Whichever the loop takes first, the stop or its (already passed) timeout, the stop begins exactly once.
         await probe.ExpectMsgAsync<LoopStopping>(Patience);
@@ -64,7 +64,7 @@ public abstract class StopTimeoutTests(ITestOutputHelper output) : LoopTestKit(o
 
         var stop = loop.StopAsync(StopMode.Immediate, TimeSpan.FromSeconds(1));
         clock.Advance(TimeSpan.FromSeconds(1));
-        var early = await Within(stop);
+        var early = await WithinAsync(stop);
 
         Assert.Equal(StopMode.Immediate, early.Mode);
         Assert.True(early.TimedOut);
@@ -74,13 +74,13 @@ public abstract class StopTimeoutTests(ITestOutputHelper output) : LoopTestKit(o
         Assert.False(loop.Completion.IsCompleted);
 
         gate.Open();
-        var final = await Within(loop.Completion);
+        var final = await WithinAsync(loop.Completion);
         Assert.Equal(StopMode.Immediate, final.Mode);
         Assert.Equal(3, final.Executed);
         Assert.Equal(2, final.Discarded);
         Assert.Equal(1, final.CancelledCoroutines);
         Assert.True(final.TimedOut);
-        await Assert.ThrowsAsync<LoopStoppedException>(() => Within(coroutine));
+        await Assert.ThrowsAsync<LoopStoppedException>(() => WithinAsync(coroutine));
         never.SetResult();
     }
 
@@ -106,8 +106,8 @@ public abstract class StopTimeoutTests(ITestOutputHelper output) : LoopTestKit(o
         var stopped = await probe.ExpectMsgAsync<LoopStopped>(Patience);
         Assert.True(stopped.Report.TimedOut);
         await probe.ExpectMsgAsync(ProbeObserver.Completed, Patience);
-        Assert.Equal(stopped.Report, await Within(stop));
-        await Assert.ThrowsAsync<LoopStoppedException>(() => Within(coroutine));
+        Assert.Equal(stopped.Report, await WithinAsync(stop));
+        await Assert.ThrowsAsync<LoopStoppedException>(() => WithinAsync(coroutine));
         never.SetResult();
     }
 
@@ -126,10 +126,10 @@ public abstract class StopTimeoutTests(ITestOutputHelper output) : LoopTestKit(o
 
         var stop = loop.StopAsync(StopMode.Drain, TimeSpan.FromSeconds(1));
         clock.Advance(TimeSpan.FromSeconds(1));
-        var report = await Within(stop);
+        var report = await WithinAsync(stop);
 
         // Not abandoned: the timeout ran the coroutine's last step, so its task ends as the coroutine did.
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Within(coroutine));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => WithinAsync(coroutine));
         Assert.True(coroutine.IsCanceled);
         Assert.True(report.TimedOut);
         Assert.Equal(1, report.CancelledCoroutines);
@@ -165,13 +165,13 @@ public abstract class StopTimeoutTests(ITestOutputHelper output) : LoopTestKit(o
         var stop = loop.StopAsync(StopMode.Drain, TimeSpan.FromSeconds(1));
         clock.Advance(TimeSpan.FromSeconds(1));
         gate.Open();
-        await Within(loop.Completion);
+        await WithinAsync(loop.Completion);
 
-        var notStarted = await Assert.ThrowsAsync<LoopStoppedException>(() => Within(unstarted));
-        var gaveUp = await Assert.ThrowsAsync<LoopStoppedException>(() => Within(abandoned));
+        var notStarted = await Assert.ThrowsAsync<LoopStoppedException>(() => WithinAsync(unstarted));
+        var gaveUp = await Assert.ThrowsAsync<LoopStoppedException>(() => WithinAsync(abandoned));
         Assert.Contains("before it started this coroutine", notStarted.Message, StringComparison.Ordinal);
         Assert.Contains("abandoned this coroutine at its stop timeout", gaveUp.Message, StringComparison.Ordinal);
-        Assert.True((await Within(stop)).TimedOut);
+        Assert.True((await WithinAsync(stop)).TimedOut);
         never.SetResult();
     }
 }

@@ -43,14 +43,14 @@ public abstract class BoundedMailboxStopTests(ITestOutputHelper output) : LoopTe
         var stop = loop.StopAsync();
         foreach (var waiter in waiters)
         {
-            var refused = await Assert.ThrowsAsync<LoopStoppedException>(() => Within(waiter));
+            var refused = await Assert.ThrowsAsync<LoopStoppedException>(() => WithinAsync(waiter));
             Assert.Contains("the send was refused", refused.Message, StringComparison.Ordinal);
         }
 
         await cts.CancelAsync(); // too late: the stop already ended that wait
         Assert.True(waiters[1].IsFaulted);
         gate.Open();
-        var report = await Within(stop);
+        var report = await WithinAsync(stop);
 
         Assert.Equal(Capacity, ran.Value); // the drain ran what was queued and admitted none of the failed waiters
         Assert.Equal(Capacity + 1, report.Executed);
@@ -67,7 +67,7 @@ public abstract class BoundedMailboxStopTests(ITestOutputHelper output) : LoopTe
         var ran = new StrongBox<int>();
         await HoldAndFillAsync(loop, gate, ran);
         gate.Open();
-        await Within(loop.StopAsync());
+        await WithinAsync(loop.StopAsync());
 
         // The room is empty again: each send takes a place, is refused by the closed gate, and gives the place back.
         for (int i = 0; i < Capacity + 1; i++)
@@ -94,9 +94,9 @@ public abstract class BoundedMailboxStopTests(ITestOutputHelper output) : LoopTe
         Assert.False(waiter.IsCompleted);
 
         gate.Open();
-        await Within(waiter); // admitted when the loop dequeued the first queued post
+        await WithinAsync(waiter); // admitted when the loop dequeued the first queued post
         await cts.CancelAsync();
-        var report = await Within(loop.StopAsync());
+        var report = await WithinAsync(loop.StopAsync());
 
         Assert.True(waiter.IsCompletedSuccessfully);
         Assert.Equal(Capacity + 100, ran.Value);
@@ -116,11 +116,11 @@ public abstract class BoundedMailboxStopTests(ITestOutputHelper output) : LoopTe
         var failed = loop.PostAsync(() => ran.Value += 100).AsTask();
 
         await cts.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Within(cancelled));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => WithinAsync(cancelled));
         var stop = loop.StopAsync(StopMode.Immediate);
-        await Assert.ThrowsAsync<LoopStoppedException>(() => Within(failed));
+        await Assert.ThrowsAsync<LoopStoppedException>(() => WithinAsync(failed));
         gate.Open();
-        var report = await Within(stop);
+        var report = await WithinAsync(stop);
 
         Assert.True(cancelled.IsCanceled);
         Assert.Equal(0, ran.Value);
@@ -140,9 +140,9 @@ public abstract class BoundedMailboxStopTests(ITestOutputHelper output) : LoopTe
         Assert.False(queued.IsCompleted);
 
         var stop = loop.StopAsync(StopMode.Immediate);
-        await Assert.ThrowsAsync<LoopStoppedException>(() => Within(queued));
+        await Assert.ThrowsAsync<LoopStoppedException>(() => WithinAsync(queued));
         gate.Open();
-        var report = await Within(stop);
+        var report = await WithinAsync(stop);
 
         Assert.Equal(0, ran.Value);
         Assert.Equal(1, report.Executed);
