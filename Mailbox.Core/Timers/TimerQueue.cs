@@ -289,7 +289,7 @@ internal sealed class TimerQueue
     {
         _heap.TryPeek(out _, out var first);
         long start = Math.Min(_lastNow == long.MinValue ? first.DueTicks : _lastNow, first.DueTicks);
-        _wheel = new TimerWheel(this, Math.Max(start, 0));
+        _wheel = new TimerWheel(this, start); // due times and clock readings are UtcTicks, never negative
         while (_heap.TryDequeue(out var entry, out var key))
         {
             if (entry.IsDead(key.Sequence))

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using Mailbox.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Mailbox.Tests.Reliability;
