@@ -32,7 +32,7 @@
 //   for i in $(seq 10); do dotnet run -c Release --no-build --project Mailbox.Bench -- --post-harness; done
 // Timer harness (not BenchmarkDotNet): random, in-order and cancelled timers against the bare PriorityQueue loop, per
 // population (default 1k, 10k, 100k, 1M), alternated in one process, medians of 5 rounds (TimerHarness.cs):
-//   dotnet run -c Release --no-build --project Mailbox.Bench -- --timer-harness [N ...]
+//   dotnet run -c Release --no-build --project Mailbox.Bench -- --timer-harness [random|in-order|cancel ...] [N ...]
 
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Reports;

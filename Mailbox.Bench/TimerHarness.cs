@@ -37,7 +37,10 @@ internal static class TimerHarness
 
     public static int Run(string[] args)
     {
-        int[] sizes = args.Length > 0 ? [.. args.Select(a => int.Parse(a, CultureInfo.InvariantCulture))] : [1_000, 10_000, 100_000, 1_000_000];
+        string[] caseNames = ["random", "in-order", "cancel"];
+        string[] chosen = [.. args.Where(caseNames.Contains)];
+        string[] numbers = [.. args.Where(a => !caseNames.Contains(a))];
+        int[] sizes = numbers.Length > 0 ? [.. numbers.Select(a => int.Parse(a, CultureInfo.InvariantCulture))] : [1_000, 10_000, 100_000, 1_000_000];
         using var countdown = new CompletionCountdown();
         Action signal = countdown.Signal;
         using var heap = new TimerHeapLoop("harness-timer-heap");
@@ -52,6 +55,11 @@ internal static class TimerHarness
             var tokens = new TimerToken[n];
             foreach (var (name, delays, cancel) in new[] { ("random", random, false), ("in-order", inOrder, false), ("cancel", random, true) })
             {
+                if (chosen.Length > 0 && !chosen.Contains(name))
+                {
+                    continue;
+                }
+
                 var heapRounds = new List<double>();
                 var handleRounds = new List<double>();
                 var tokenRounds = new List<double>();

@@ -115,7 +115,7 @@ internal sealed class TimerQueue
     /// <summary>The due time of the earliest pending timer, exactly (for queries: with a wheel, it may scan one slot); dead entries at the fronts are dropped.</summary>
     public bool TryPeekDue(out long dueTicks)
     {
-        bool found = TryPeekFronts(out var key, out _);
+        bool found = PeekFronts(out var key) != Front.None;
         if (_wheel is not null && _wheel.TryPeekExact(out var wheelKey) && (!found || wheelKey.CompareTo(key) < 0))
         {
             key = wheelKey;
@@ -128,12 +128,12 @@ internal sealed class TimerQueue
 
     /// <summary>
     /// A time at or before the earliest pending timer's due time, at no cost: what the loop arms its wake-up for. Exact
-    /// but for a wheel whose earliest slot is above its lowest level: then the slot's start, and the wake-up at that time
-    /// cascades the slot and arms again for what it holds (at most once per level).
+    /// but for a wheel whose earliest entries are still in a slot: then the slot's start, and the wake-up at that time
+    /// opens or cascades the slot and arms again for what it holds (at most once per level).
     /// </summary>
     public bool TryPeekWakeDue(out long dueTicks)
     {
-        bool found = TryPeekFronts(out var key, out _);
+        bool found = PeekFronts(out var key) != Front.None;
         dueTicks = found ? key.DueTicks : 0;
         if (_wheel is not null && _wheel.TryPeekLowerBound(out long bound) && (!found || bound < dueTicks))
         {
@@ -157,17 +157,24 @@ internal sealed class TimerQueue
             _lastNow = nowTicks;
         }
 
-        bool found = TryPeekFronts(out var key, out bool inRun);
-        bool inWheel = false;
-        if (_wheel is not null && _wheel.TrySettle(nowTicks, out var wheelKey, out bool exact) && exact && (!found || wheelKey.CompareTo(key) < 0))
+        // The wheel's earliest slot opens (or cascades, until a lowest-level slot opens) only once the clock has reached it
+        // and no front is earlier: then the bottom holds one slot, not every timer due. A front due at the slot's very
+        // start may tie with a wheel entry scheduled before it, so a tie opens the slot too.
+        var front = PeekFronts(out var key);
+        while (_wheel is not null && _wheel.TryPeekSlotStart(out long start) && start <= nowTicks && (front == Front.None || start <= key.DueTicks))
         {
-            key = wheelKey;
-            found = inWheel = true;
+            _wheel.OpenEarliest();
+            front = PeekFronts(out key);
         }
 
-        if (found && key.DueTicks <= nowTicks && key.Sequence < sequenceLimit)
+        if (front != Front.None && key.DueTicks <= nowTicks && key.Sequence < sequenceLimit)
         {
-            entry = inWheel ? _wheel!.TakeEarliest() : inRun ? _run.Dequeue().Entry : _heap.Dequeue();
+            entry = front switch
+            {
+                Front.Run => _run.Dequeue().Entry,
+                Front.Heap => _heap.Dequeue(),
+                _ => _wheel!.TakeBottom(),
+            };
             dueTicks = key.DueTicks;
             return true;
         }
@@ -175,6 +182,15 @@ internal sealed class TimerQueue
         entry = default;
         dueTicks = 0;
         return false;
+    }
+
+    /// <summary>Where the earliest live entry is.</summary>
+    private enum Front
+    {
+        None,
+        Run,
+        Heap,
+        Bottom,
     }
 
     /// <summary>Removes every pending timer that <paramref name="select"/> picks and returns them; dead entries go too.</summary>
@@ -194,8 +210,8 @@ internal sealed class TimerQueue
         return removed;
     }
 
-    /// <summary>The earliest live entry of the run and the heap, and which of them holds it; dead entries at either front are dropped first.</summary>
-    private bool TryPeekFronts(out TimerKey key, out bool inRun)
+    /// <summary>The earliest live entry at the run's, the heap's and the wheel's bottom's fronts, and which holds it; dead entries at the fronts are dropped first.</summary>
+    private Front PeekFronts(out TimerKey key)
     {
         while (_run.TryPeek(out var head) && head.Entry.IsDead(head.Key.Sequence))
         {
@@ -209,17 +225,27 @@ internal sealed class TimerQueue
             ForgetDead(top);
         }
 
-        bool hasRun = _run.TryPeek(out var first);
-        if (_heap.TryPeek(out _, out var heapKey) && (!hasRun || heapKey.CompareTo(first.Key) < 0))
+        var front = Front.None;
+        key = default;
+        if (_run.TryPeek(out var first))
         {
-            key = heapKey;
-            inRun = false;
-            return true;
+            key = first.Key;
+            front = Front.Run;
         }
 
-        key = first.Key;
-        inRun = hasRun;
-        return hasRun;
+        if (_heap.TryPeek(out _, out var heapKey) && (front == Front.None || heapKey.CompareTo(key) < 0))
+        {
+            key = heapKey;
+            front = Front.Heap;
+        }
+
+        if (_wheel is not null && _wheel.TryPeekBottom(out var bottomKey) && (front == Front.None || bottomKey.CompareTo(key) < 0))
+        {
+            key = bottomKey;
+            front = Front.Bottom;
+        }
+
+        return front;
     }
 
     /// <summary>

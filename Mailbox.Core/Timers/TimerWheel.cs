@@ -4,54 +4,70 @@ using System.Numerics;
 namespace Mailbox;
 
 /// <summary>
-/// A hierarchical timing wheel on exact ticks: 11 levels of 64 slots, level <c>k</c>'s slots <c>64^k</c> ticks wide, so the
-/// whole non-negative tick range is covered and no timer ever waits in an overflow list. Owned by the loop thread (through
-/// its <see cref="TimerQueue"/>); never locked.
+/// A hierarchical timing wheel over the loop clock's exact ticks: levels of 256 slots, the lowest level's slots
+/// <see cref="BottomWidth"/> ticks wide and each level's 256 times the one below, so the whole non-negative tick range is
+/// covered and no timer ever waits in an overflow list; plus the <i>bottom</i>, the one lowest-level slot the clock has
+/// reached, sorted. Owned by the loop thread (through its <see cref="TimerQueue"/>); never locked.
 /// </summary>
 /// <remarks>
 /// <para>
-/// <b>Where a timer goes.</b> A timer due at <c>d</c> sits at the level of the highest base-64 digit in which <c>d</c>
-/// differs from <see cref="Elapsed"/>, in the slot named by <c>d</c>'s digit there (Varghese and Lauck's scheme, placed the
-/// way Tokio places it). So every timer of level <c>k</c> is due inside the current level-<c>k+1</c> block, in a later
-/// level-<c>k</c> slot than <see cref="Elapsed"/>'s: a lower level holds only earlier timers than a higher one, and inside a
-/// level the slots are in due order with no wrap-around. The earliest timer is in the lowest occupied level, at its lowest
-/// occupied slot — two trailing-zero counts on the occupancy bitmaps, whatever is pending.
+/// <b>Where a timer goes.</b> A timer due at <c>d</c> sits at the level of the highest base-256 digit in which
+/// <c>d / BottomWidth</c> differs from <c>Elapsed / BottomWidth</c>, in the slot named by that digit of <c>d</c> (Varghese
+/// and Lauck's scheme, placed the way Tokio places it). So every timer of level <c>k</c> is due inside the current
+/// level-<c>k+1</c> block, in a later level-<c>k</c> slot than <see cref="Elapsed"/>'s: a lower level holds only earlier
+/// timers than a higher one, and inside a level the slots are in due order with no wrap-around. The earliest slot is the
+/// lowest occupied one of the lowest occupied level: a few trailing-zero counts on occupancy bitmaps, whatever is pending.
 /// </para>
 /// <para>
-/// <b>Exact, unlike the published wheels.</b> Tokio and Kafka round due times to a tick of 1 ms and do not keep equal due
-/// times in order. Here the lowest level's slots are one tick of the loop's clock wide, so a level-0 slot holds timers of
-/// one exact due time, and order within a slot is order of arrival. That is scheduling order for equal due times: all
-/// timers due at <c>d</c> sit in the same slot at any moment (the slot depends only on <c>d</c> and
-/// <see cref="Elapsed"/>), a cascade moves a whole slot front to back into lower slots, and a timer due at <c>d</c> can
-/// land directly in a lower level only after the cascade that brought the older ones there. Nothing older can arrive after
-/// it.
+/// <b>Exact, unlike the published wheels.</b> Tokio and Kafka round due times to their tick (1 ms) and do not keep equal
+/// due times in order. Here nothing is rounded: a slot is a bucket of entries with their exact keys (due tick, scheduling
+/// order). When the clock reaches a lowest-level slot, the wheel <i>opens</i> it: its entries are sorted by key into the
+/// bottom, which is then read front to back, and <see cref="Elapsed"/> moves to the slot's end. So order, FIFO for equal
+/// due times included, is the keys' order, exactly. A timer set later that is due before <see cref="Elapsed"/> (a short
+/// delay after an opening, a <c>CallAt</c> of a past moment, a wall clock set back) does not fit in the wheel; the owner
+/// keeps it in its heap and merges the fronts by key.
 /// </para>
 /// <para>
-/// <b>Moving time.</b> <see cref="Elapsed"/> only moves forward, and only to a time every held timer is due at or after,
-/// and never past the clock the owner fired at (<see cref="TrySettle"/>): so a timer set from now on with a delay of zero
-/// or more is never behind it, and only a time in the past (a <c>CallAt</c> of an earlier moment, a wall clock set back)
-/// does not fit; the owner keeps those apart. A jump of hours costs one cascade per occupied slot on the way down, not one
-/// step per tick or per slot passed: empty slots and levels are skipped by the bitmaps.
+/// <b>Why these widths</b> (measured: benchmarks.md, "Timer store"). With 64 one-tick slots per level, a million timers
+/// over 100 ms went down three levels each and then sat one to a slot at the bottom, each paying a slot of its own (a
+/// chunk rented, peeked, handed back). A lowest slot of <see cref="BottomWidth"/> ticks holds about a thousand of them
+/// there, sorted in one go in the first-level cache and then read in order; 256 slots a level put delays up to 26 ms on
+/// the lowest level and up to 6.7 s one level above, so a 100-ms timer cascades once. Opening a slot costs a sort of what
+/// it holds, which is why it waits until the clock reaches the slot and nothing the owner holds is earlier.
 /// </para>
 /// <para>
-/// A slot is a list of chunks of 16 entries, appended at the tail and read from the head; emptied chunks go to a free list
-/// that every slot draws from, so the store holds about what its peak population needs (not a grown array per slot ever
-/// used: as the clock moves, a level's timers land in ever new slots), and a loop with a steady population of timers
-/// stops allocating for its store. A level is created with
-/// its first timer (64 slots, about 1 KB), which is why a loop starts with the owner's plain heap and moves to a wheel only
-/// once it holds many timers.
+/// <b>Moving time.</b> <see cref="Elapsed"/> only moves forward: to a slot's start when the slot cascades, to its end when
+/// it opens — never past the start of another occupied slot (it is always the lowest). An opening may move it onto the
+/// start of the next block of a higher level, whose occupied slot was filled against the old time; that slot cascades at
+/// once (<see cref="EnterBlock"/>), so every entry sits where its key and <see cref="Elapsed"/> place it, and a timer set
+/// later never lands below older ones of its range. A jump of hours costs one cascade per occupied slot on the way down, not
+/// one step per tick or per slot passed: empty slots and levels are skipped by the bitmaps.
+/// </para>
+/// <para>
+/// A slot is a list of chunks of 16 entries, appended at the tail; emptied chunks go to a free list that every slot draws
+/// from, so the store holds about what its peak population needs (not a grown array per slot ever used: as the clock
+/// moves, a level's timers land in ever new slots), and a loop with a steady population of timers stops allocating for
+/// its store. A level is created with its first timer (256 slots, about 6 KB), which is why a loop starts with the
+/// owner's plain heap and moves to a wheel only once it holds many timers.
 /// </para>
 /// </remarks>
 internal sealed class TimerWheel
 {
-    private const int SlotBits = 6;
-    private const int SlotMask = (1 << SlotBits) - 1;
+    private const int SlotBits = 8;
+    private const int SlotCount = 1 << SlotBits;
+    private const int SlotMask = SlotCount - 1;
+
+    /// <summary>Log2 of <see cref="BottomWidth"/>.</summary>
+    private const int BottomBits = 10;
+
+    /// <summary>Ticks per lowest-level slot: 102.4 µs of a <see cref="DateTimeOffset"/> clock.</summary>
+    internal const long BottomWidth = 1L << BottomBits;
 
     /// <summary>Entries per chunk of a slot: 384 bytes, few enough that a loop with a few hundred timers spread over many slots stays small.</summary>
     private const int ChunkSize = 16;
 
-    /// <summary>Enough levels for 66 bits: every tick of a <see cref="DateTimeOffset"/> (under 2^62).</summary>
-    private const int LevelCount = 11;
+    /// <summary>Enough levels for every tick of a <see cref="DateTimeOffset"/> (under 2^62): 10 + 8 × 7 = 66 bits.</summary>
+    private const int LevelCount = 7;
 
     /// <summary>What the wheel reports dead entries to, so that they are counted out once.</summary>
     private readonly TimerQueue _owner;
@@ -65,16 +81,26 @@ internal sealed class TimerWheel
     /// <summary>Emptied chunks, linked through <see cref="Chunk.Next"/>, for the next slots to fill.</summary>
     private Chunk? _free;
 
+    /// <summary>The opened slot's keys, sorted, from <see cref="_bottomHead"/> to <see cref="_bottomEnd"/>; the array grows to the fullest slot opened.</summary>
+    private TimerKey[] _bottomKeys = [];
+
+    /// <summary>The entries of <see cref="_bottomKeys"/>, index for index.</summary>
+    private TimerEntry[] _bottomEntries = [];
+
+    private int _bottomHead;
+
+    private int _bottomEnd;
+
     public TimerWheel(TimerQueue owner, long elapsed)
     {
         _owner = owner;
         Elapsed = elapsed;
     }
 
-    /// <summary>Every entry in the wheel is due at or after this tick; it moves forward only.</summary>
+    /// <summary>Every entry in a slot of the wheel is due at or after this tick, every entry of the bottom before it; it moves forward only.</summary>
     public long Elapsed { get; private set; }
 
-    /// <summary>Entries held, dead ones not yet dropped included.</summary>
+    /// <summary>Entries held, the bottom's included, dead ones not yet dropped included.</summary>
     public int Count { get; private set; }
 
     /// <summary>Adds an entry due at or after <see cref="Elapsed"/>, behind every entry of the same due time.</summary>
@@ -83,93 +109,148 @@ internal sealed class TimerWheel
         Debug.Assert(key.DueTicks >= Elapsed, "a timer due before the wheel's time belongs to the owner's heap");
         int level = LevelOf(key.DueTicks);
         var lv = _levels[level] ??= new Level(this);
-        int slot = (int)(key.DueTicks >> (level * SlotBits)) & SlotMask;
-        lv.Append(slot, entry, key);
+        lv.Append(SlotOf(key.DueTicks, level), entry, key);
         _occupiedLevels |= 1 << level;
         Count++;
     }
 
-    /// <summary>
-    /// Cascades every slot that starts at or before <paramref name="now"/> until the earliest entry is known: then
-    /// <paramref name="exact"/> is true and <paramref name="key"/> is that entry's (due at <paramref name="now"/> or not);
-    /// or the earliest slot starts after <paramref name="now"/>, and <paramref name="key"/> holds that start, a lower bound
-    /// of everything in the wheel. Dead entries met at the front are dropped.
-    /// </summary>
-    /// <returns>False if the wheel holds nothing live.</returns>
-    public bool TrySettle(long now, out TimerKey key, out bool exact)
+    /// <summary>The bottom's front live key; dead entries before it are dropped (and reported to the owner).</summary>
+    /// <returns>False if the bottom holds nothing live.</returns>
+    public bool TryPeekBottom(out TimerKey key)
     {
-        while (_occupiedLevels != 0)
+        while (_bottomHead < _bottomEnd)
         {
-            int level = BitOperations.TrailingZeroCount(_occupiedLevels);
-            var lv = _levels[level]!;
-            int slot = BitOperations.TrailingZeroCount(lv.Occupied);
-            if (level == 0)
+            var front = _bottomEntries[_bottomHead];
+            if (!front.IsDead(_bottomKeys[_bottomHead].Sequence))
             {
-                if (lv.TryPeekLive(slot, out key))
-                {
-                    exact = true;
-                    return true;
-                }
-
-                ClearSlot(lv, level, slot);
-                continue;
-            }
-
-            long start = SlotStart(level, slot);
-            if (start > now)
-            {
-                key = new TimerKey(start, long.MinValue);
-                exact = false;
+                key = _bottomKeys[_bottomHead];
                 return true;
             }
 
-            Cascade(lv, level, slot, start);
+            _bottomEntries[_bottomHead++] = default;
+            Count--;
+            _owner.ForgetDead(front);
         }
 
         key = default;
-        exact = false;
         return false;
     }
 
-    /// <summary>Takes the entry <see cref="TrySettle"/> just reported exact; the wheel's time moves to its due time.</summary>
-    public TimerEntry TakeEarliest()
+    /// <summary>Takes the bottom's front entry, which <see cref="TryPeekBottom"/> just reported.</summary>
+    public TimerEntry TakeBottom()
     {
-        var lv = _levels[0]!;
-        int slot = BitOperations.TrailingZeroCount(lv.Occupied);
-        var (entry, key) = lv.TakeFront(slot);
+        var entry = _bottomEntries[_bottomHead];
+        _bottomEntries[_bottomHead++] = default;
         Count--;
-        Elapsed = key.DueTicks;
-        if (lv.IsEmpty(slot))
+        return entry;
+    }
+
+    /// <summary>The start of the earliest occupied slot: every entry outside the bottom is due at or after it.</summary>
+    /// <returns>False if no slot holds an entry.</returns>
+    public bool TryPeekSlotStart(out long start)
+    {
+        if (_occupiedLevels == 0)
         {
-            ClearSlot(lv, 0, slot);
+            start = 0;
+            return false;
         }
 
-        return entry;
+        int level = BitOperations.TrailingZeroCount(_occupiedLevels);
+        start = SlotStart(level, _levels[level]!.FirstOccupied);
+        return true;
+    }
+
+    /// <summary>
+    /// Empties the earliest occupied slot: a lowest-level one opens (its entries, sorted, become the bottom; the wheel's
+    /// time moves to the slot's end), a higher one cascades (its entries go to lower levels; the time moves to the slot's
+    /// start). For the owner once the clock has reached <see cref="TryPeekSlotStart"/> and nothing it holds is earlier —
+    /// which means the bottom is empty, since all of it is due before any slot.
+    /// </summary>
+    public void OpenEarliest()
+    {
+        Debug.Assert(_occupiedLevels != 0, "no slot to open");
+        int level = BitOperations.TrailingZeroCount(_occupiedLevels);
+        var lv = _levels[level]!;
+        int slot = lv.FirstOccupied;
+        long start = SlotStart(level, slot);
+        Debug.Assert(level == 0 || start >= Elapsed, "a higher slot never starts before the wheel's time");
+        ClearSlot(lv, level, slot);
+        if (level > 0)
+        {
+            Elapsed = start;
+            lv.Drain(slot, this);
+            return;
+        }
+
+        Debug.Assert(_bottomHead == _bottomEnd, "the bottom is read to its end before the next slot opens");
+        Elapsed = start + BottomWidth;
+        _bottomHead = 0;
+        _bottomEnd = lv.MoveTo(slot, ref _bottomKeys, ref _bottomEntries);
+        EnterBlock(); // after the slot is out: a cascade into the new block may land in a lowest slot of the same number
+
+        // Sorting by the whole key (due, then scheduling order) keeps FIFO for equal due times whatever the sort's stability.
+        _bottomKeys.AsSpan(0, _bottomEnd).Sort(_bottomEntries.AsSpan(0, _bottomEnd));
+    }
+
+    /// <summary>
+    /// After an opening moved the time to the start of a new higher-level block, cascades the slots whose range now holds
+    /// the time, highest first: their entries were placed against the old time and belong lower now (a timer set from now
+    /// on in that range goes to a lower level, and would otherwise be found before older ones of the same range).
+    /// </summary>
+    private void EnterBlock()
+    {
+        if ((Elapsed & ((BottomWidth << SlotBits) - 1)) != 0)
+        {
+            return; // still inside the block it was in
+        }
+
+        for (int level = LevelCount - 1; level > 0; level--)
+        {
+            if ((_occupiedLevels & (1 << level)) == 0)
+            {
+                continue;
+            }
+
+            var lv = _levels[level]!;
+            int slot = lv.FirstOccupied;
+            if (SlotStart(level, slot) <= Elapsed)
+            {
+                ClearSlot(lv, level, slot);
+                lv.Drain(slot, this);
+            }
+        }
     }
 
     /// <summary>A time at or before every entry's due time, without moving anything: for arming a wake-up.</summary>
     public bool TryPeekLowerBound(out long dueTicks)
     {
-        if (_occupiedLevels == 0)
+        if (_bottomHead < _bottomEnd)
         {
-            dueTicks = 0;
-            return false;
+            dueTicks = _bottomKeys[_bottomHead].DueTicks; // a dead front only makes the bound earlier
+            return true;
         }
 
-        int level = BitOperations.TrailingZeroCount(_occupiedLevels);
-        dueTicks = SlotStart(level, BitOperations.TrailingZeroCount(_levels[level]!.Occupied));
-        return true;
+        return TryPeekSlotStart(out dueTicks);
     }
 
     /// <summary>The earliest live entry's key, found without moving anything: a scan of one slot at most (for queries, not for firing).</summary>
     public bool TryPeekExact(out TimerKey key)
     {
+        for (int i = _bottomHead; i < _bottomEnd; i++)
+        {
+            if (!_bottomEntries[i].IsDead(_bottomKeys[i].Sequence))
+            {
+                key = _bottomKeys[i];
+                return true;
+            }
+        }
+
         for (int levels = _occupiedLevels; levels != 0; levels &= levels - 1)
         {
             var lv = _levels[BitOperations.TrailingZeroCount(levels)]!;
-            for (ulong slots = lv.Occupied; slots != 0; slots &= slots - 1)
+            for (int slot = lv.FirstOccupied; slot >= 0; slot = lv.NextOccupied(slot))
             {
-                if (lv.TryFindEarliestLive(BitOperations.TrailingZeroCount(slots), out key))
+                if (lv.TryFindEarliestLive(slot, out key))
                 {
                     return true;
                 }
@@ -186,52 +267,63 @@ internal sealed class TimerWheel
     /// </summary>
     public void Rebuild(Func<TimerEntry, bool> keep)
     {
+        int kept = _bottomHead;
+        for (int i = _bottomHead; i < _bottomEnd; i++)
+        {
+            var entry = _bottomEntries[i];
+            _bottomEntries[i] = default;
+            if (entry.IsDead(_bottomKeys[i].Sequence))
+            {
+                _owner.ForgetDead(entry, counted: false);
+                Count--;
+            }
+            else if (keep(entry))
+            {
+                _bottomKeys[kept] = _bottomKeys[i];
+                _bottomEntries[kept++] = entry;
+            }
+            else
+            {
+                Count--;
+            }
+        }
+
+        _bottomEnd = kept;
         for (int levels = _occupiedLevels; levels != 0; levels &= levels - 1)
         {
             int level = BitOperations.TrailingZeroCount(levels);
             var lv = _levels[level]!;
-            for (ulong slots = lv.Occupied; slots != 0; slots &= slots - 1)
+            for (int slot = lv.FirstOccupied; slot >= 0; slot = lv.NextOccupied(slot))
             {
-                int slot = BitOperations.TrailingZeroCount(slots);
                 Count -= lv.Compact(slot, keep, _owner);
-                if (lv.Occupied == 0)
-                {
-                    _occupiedLevels &= ~(1 << level);
-                }
+            }
+
+            if (lv.IsVacant)
+            {
+                _occupiedLevels &= ~(1 << level);
             }
         }
     }
 
-    /// <summary>A dead entry left the wheel at a slot's front.</summary>
-    internal void DropDead(TimerEntry entry)
-    {
-        Count--;
-        _owner.ForgetDead(entry);
-    }
+    /// <summary>The level of a timer due at <paramref name="due"/>: that of the highest base-256 digit where it differs from <see cref="Elapsed"/>, counted in lowest-level slots.</summary>
+    private int LevelOf(long due) => (63 - BitOperations.LeadingZeroCount(((ulong)(due ^ Elapsed) >> BottomBits) | SlotMask)) / SlotBits;
 
-    /// <summary>The level of a timer due at <paramref name="due"/>: that of the highest base-64 digit where it differs from <see cref="Elapsed"/>.</summary>
-    private int LevelOf(long due) => (63 - BitOperations.LeadingZeroCount((ulong)(due ^ Elapsed) | SlotMask)) / SlotBits;
+    /// <summary>The slot of a timer due at <paramref name="due"/> in <paramref name="level"/>: its digit there.</summary>
+    private static int SlotOf(long due, int level) => (int)(due >> (BottomBits + (level * SlotBits))) & SlotMask;
 
     /// <summary>The first tick of a slot: <see cref="Elapsed"/>'s digits above the level, the slot's digit, zeros below.</summary>
     private long SlotStart(int level, int slot)
     {
-        int above = (level + 1) * SlotBits;
+        int shift = BottomBits + (level * SlotBits);
+        int above = shift + SlotBits;
         long high = above >= 63 ? 0 : Elapsed & ~((1L << above) - 1);
-        return high | ((long)slot << (level * SlotBits));
-    }
-
-    /// <summary>Moves the wheel's time to a slot's start and hands the slot's entries, front to back, to the levels below.</summary>
-    private void Cascade(Level lv, int level, int slot, long start)
-    {
-        Elapsed = start;
-        ClearSlot(lv, level, slot);
-        lv.Drain(slot);
+        return high | ((long)slot << shift);
     }
 
     /// <summary>
     /// A cascaded entry, placed again against the wheel's new time, dead or not: telling would read the timer object, a
     /// cache miss per timer per level on the way down (measured: it made a wheel of a million random timers slower than
-    /// the heap). Dead entries go when they reach a front, or in a purge.
+    /// the heap). Dead entries go when they reach the bottom's front, or in a purge.
     /// </summary>
     private void Reinsert(TimerEntry entry, TimerKey key)
     {
@@ -241,8 +333,8 @@ internal sealed class TimerWheel
 
     private void ClearSlot(Level lv, int level, int slot)
     {
-        lv.Occupied &= ~(1UL << slot);
-        if (lv.Occupied == 0)
+        lv.ClearOccupied(slot);
+        if (lv.IsVacant)
         {
             _occupiedLevels &= ~(1 << level);
         }
@@ -268,7 +360,7 @@ internal sealed class TimerWheel
         _free = chunk;
     }
 
-    /// <summary>A run of entries of one slot; a slot is a list of chunks, read at the head, appended at the tail.</summary>
+    /// <summary>A run of entries of one slot; a slot is a list of chunks, appended at the tail.</summary>
     private sealed class Chunk
     {
         public readonly (TimerEntry Entry, TimerKey Key)[] Items = new (TimerEntry, TimerKey)[ChunkSize];
@@ -276,13 +368,58 @@ internal sealed class TimerWheel
         public Chunk? Next;
     }
 
-    /// <summary>One level: 64 slots and which of them hold entries.</summary>
+    /// <summary>One level: 256 slots and which of them hold entries.</summary>
     private sealed class Level(TimerWheel wheel)
     {
-        private readonly Slot[] _slots = new Slot[1 << SlotBits];
+        private readonly Slot[] _slots = new Slot[SlotCount];
 
-        /// <summary>Bit <c>s</c> set while slot <c>s</c> holds an entry (dead ones included).</summary>
-        public ulong Occupied { get; set; }
+        /// <summary>Bit <c>s % 64</c> of word <c>s / 64</c> set while slot <c>s</c> holds an entry (dead ones included).</summary>
+        private readonly ulong[] _occupied = new ulong[SlotCount / 64];
+
+        /// <summary>Bit <c>w</c> set while word <c>w</c> of <see cref="_occupied"/> is not zero.</summary>
+        private int _words;
+
+        /// <summary>Whether no slot of the level holds an entry.</summary>
+        public bool IsVacant => _words == 0;
+
+        /// <summary>The lowest occupied slot; the level must not be vacant.</summary>
+        public int FirstOccupied
+        {
+            get
+            {
+                int word = BitOperations.TrailingZeroCount(_words);
+                return (word << 6) | BitOperations.TrailingZeroCount(_occupied[word]);
+            }
+        }
+
+        /// <summary>The lowest occupied slot after <paramref name="slot"/>, or -1.</summary>
+        public int NextOccupied(int slot)
+        {
+            int word = slot >> 6;
+            ulong rest = (slot & 63) == 63 ? 0 : _occupied[word] & (ulong.MaxValue << ((slot & 63) + 1));
+            if (rest != 0)
+            {
+                return (word << 6) | BitOperations.TrailingZeroCount(rest);
+            }
+
+            int words = _words & ~((2 << word) - 1);
+            if (words == 0)
+            {
+                return -1;
+            }
+
+            word = BitOperations.TrailingZeroCount(words);
+            return (word << 6) | BitOperations.TrailingZeroCount(_occupied[word]);
+        }
+
+        public void ClearOccupied(int slot)
+        {
+            int word = slot >> 6;
+            if ((_occupied[word] &= ~(1UL << slot)) == 0)
+            {
+                _words &= ~(1 << word);
+            }
+        }
 
         public void Append(int slot, TimerEntry entry, TimerKey key)
         {
@@ -290,7 +427,7 @@ internal sealed class TimerWheel
             if (s.Tail is null)
             {
                 s.Head = s.Tail = wheel.RentChunk();
-                s.HeadIndex = s.TailCount = 0;
+                s.TailCount = 0;
             }
             else if (s.TailCount == ChunkSize)
             {
@@ -301,38 +438,8 @@ internal sealed class TimerWheel
             }
 
             s.Tail.Items[s.TailCount++] = (entry, key);
-            Occupied |= 1UL << slot;
-        }
-
-        public bool IsEmpty(int slot) => _slots[slot].Head is null;
-
-        /// <summary>The front live entry's key; dead entries before it are dropped (and reported to the wheel).</summary>
-        public bool TryPeekLive(int slot, out TimerKey key)
-        {
-            ref var s = ref _slots[slot];
-            while (s.Head is not null)
-            {
-                var (entry, itemKey) = s.Head.Items[s.HeadIndex];
-                if (!entry.IsDead(itemKey.Sequence))
-                {
-                    key = itemKey;
-                    return true;
-                }
-
-                DropFront(ref s);
-                wheel.DropDead(entry);
-            }
-
-            key = default;
-            return false;
-        }
-
-        public (TimerEntry Entry, TimerKey Key) TakeFront(int slot)
-        {
-            ref var s = ref _slots[slot];
-            var item = s.Head!.Items[s.HeadIndex];
-            DropFront(ref s);
-            return item;
+            _occupied[slot >> 6] |= 1UL << slot;
+            _words |= 1 << (slot >> 6);
         }
 
         /// <summary>The smallest live key in a slot, read only.</summary>
@@ -343,9 +450,8 @@ internal sealed class TimerWheel
             ref var s = ref _slots[slot];
             for (var chunk = s.Head; chunk is not null; chunk = chunk.Next)
             {
-                int from = chunk == s.Head ? s.HeadIndex : 0;
                 int to = chunk == s.Tail ? s.TailCount : ChunkSize;
-                for (int i = from; i < to; i++)
+                for (int i = 0; i < to; i++)
                 {
                     var (entry, itemKey) = chunk.Items[i];
                     if (!entry.IsDead(itemKey.Sequence) && (!found || itemKey.CompareTo(key) < 0))
@@ -359,104 +465,111 @@ internal sealed class TimerWheel
             return found;
         }
 
-        /// <summary>Empties a slot and hands its entries, front to back, to the wheel to place again; its chunks go back to the free list.</summary>
-        public void Drain(int slot)
+        /// <summary>Empties a slot (its occupancy bit is the caller's) and hands its entries, front to back, to the wheel to place again.</summary>
+        public void Drain(int slot, TimerWheel target)
         {
-            ref var s = ref _slots[slot];
-            var chunk = s.Head;
-            int from = s.HeadIndex;
-            var tail = s.Tail;
-            int tailCount = s.TailCount;
-            s = default;
-            while (chunk is not null)
+            var taken = Detach(slot);
+            while (taken.TryTake(out var entry, out var key))
             {
-                int to = chunk == tail ? tailCount : ChunkSize;
-                var items = chunk.Items;
-                for (int i = from; i < to; i++)
+                target.Reinsert(entry, key);
+            }
+        }
+
+        /// <summary>Empties a slot (its occupancy bit is the caller's) into the fronts of <paramref name="keys"/> and <paramref name="entries"/>, grown if need be; returns how many.</summary>
+        public int MoveTo(int slot, ref TimerKey[] keys, ref TimerEntry[] entries)
+        {
+            var taken = Detach(slot);
+            int count = 0;
+            while (taken.TryTake(out var entry, out var key))
+            {
+                if (count == keys.Length)
                 {
-                    var (entry, key) = items[i];
-                    wheel.Reinsert(entry, key);
+                    Array.Resize(ref keys, Math.Max(2 * keys.Length, ChunkSize));
+                    Array.Resize(ref entries, keys.Length);
                 }
 
-                Array.Clear(items, from, to - from);
-                var next = chunk.Next;
-                wheel.ReturnChunk(chunk);
-                chunk = next;
-                from = 0;
+                keys[count] = key;
+                entries[count++] = entry;
             }
+
+            return count;
         }
 
         /// <summary>Keeps the live entries <paramref name="keep"/> accepts, in order; returns how many entries left.</summary>
         public int Compact(int slot, Func<TimerEntry, bool> keep, TimerQueue owner)
         {
-            ref var s = ref _slots[slot];
-            var chunk = s.Head;
-            int from = s.HeadIndex;
-            var tail = s.Tail;
-            int tailCount = s.TailCount;
-            s = default;
+            var taken = Detach(slot);
             int left = 0;
-            while (chunk is not null)
+            while (taken.TryTake(out var entry, out var key))
             {
-                int to = chunk == tail ? tailCount : ChunkSize;
-                var items = chunk.Items;
-                for (int i = from; i < to; i++)
+                if (entry.IsDead(key.Sequence))
                 {
-                    var (entry, key) = items[i];
-                    if (entry.IsDead(key.Sequence))
-                    {
-                        owner.ForgetDead(entry, counted: false);
-                        left++;
-                    }
-                    else if (keep(entry))
-                    {
-                        // Appending to the slot being read is safe: its new chunks come from the free list, never this one.
-                        Append(slot, entry, key);
-                    }
-                    else
-                    {
-                        left++;
-                    }
+                    owner.ForgetDead(entry, counted: false);
+                    left++;
                 }
-
-                Array.Clear(items, from, to - from);
-                var next = chunk.Next;
-                wheel.ReturnChunk(chunk);
-                chunk = next;
-                from = 0;
+                else if (keep(entry))
+                {
+                    // Appending to the slot being read is safe: its new chunks come from the free list, and a chunk goes
+                    // there only once it has been read to its end.
+                    Append(slot, entry, key);
+                }
+                else
+                {
+                    left++;
+                }
             }
 
             if (_slots[slot].Head is null)
             {
-                Occupied &= ~(1UL << slot);
+                ClearOccupied(slot);
             }
 
             return left;
         }
 
-        private void DropFront(ref Slot s)
+        /// <summary>Empties a slot's list (not its occupancy bit) and returns what it held, to be read once.</summary>
+        private Taken Detach(int slot)
         {
-            s.Head!.Items[s.HeadIndex++] = default;
-            if (s.Head == s.Tail && s.HeadIndex == s.TailCount)
-            {
-                wheel.ReturnChunk(s.Head);
-                s = default;
-            }
-            else if (s.HeadIndex == ChunkSize)
-            {
-                var next = s.Head.Next!;
-                wheel.ReturnChunk(s.Head);
-                s.Head = next;
-                s.HeadIndex = 0;
-            }
+            ref var s = ref _slots[slot];
+            var taken = new Taken(wheel, s.Head, s.Tail, s.TailCount);
+            s = default;
+            return taken;
         }
 
         private struct Slot
         {
             public Chunk? Head;
             public Chunk? Tail;
-            public int HeadIndex;
             public int TailCount;
+        }
+
+        /// <summary>A slot's entries after <see cref="Detach"/>, read front to back; each chunk is cleared as it is read and goes back to the free list at its end.</summary>
+        private struct Taken(TimerWheel wheel, Chunk? head, Chunk? tail, int tailCount)
+        {
+            private Chunk? _chunk = head;
+            private int _index;
+
+            public bool TryTake(out TimerEntry entry, out TimerKey key)
+            {
+                while (_chunk is { } chunk)
+                {
+                    if (_index < (chunk == tail ? tailCount : ChunkSize))
+                    {
+                        ref var item = ref chunk.Items[_index++];
+                        (entry, key) = item;
+                        item = default;
+                        return true;
+                    }
+
+                    _chunk = chunk.Next;
+                    _index = 0;
+                    wheel.ReturnChunk(chunk);
+                }
+
+                entry = default;
+                key = default;
+                return false;
+            }
         }
     }
 }

@@ -179,6 +179,41 @@ public sealed class TimerStoreModelTests
         Assert.Equal([first[0], alsoEarly, .. late], order);
     }
 
+    [Fact]
+    public void TimersOfTheNextBlock_SetBeforeAndAfterTheClockEntersIt_FireInKeyOrder()
+    {
+        // The wheel's lowest slots span 2^10 ticks, 256 of them a block of 2^18. Timers due in the next block sit a level
+        // up; when the clock opens the last slot of this block it enters that one, and timers set from then on in it go
+        // lower — they must still fire after the older ones due as early or earlier, before the later ones.
+        const long block = TimerWheel.BottomWidth * 256;
+        var queue = new TimerQueue();
+        Assert.False(queue.TryDequeueDue(block, queue.NextSequence, out _, out _)); // a wheel will start in block 1
+        Add(queue, block * 10); // the run's tail: every later timer is out of order
+        for (int i = 0; i < TimerQueue.WheelAt; i++)
+        {
+            Add(queue, block + 1000 + i); // heap, then wheel: block 1
+        }
+
+        var lastOfBlock = Add(queue, (2 * block) - 1);
+        var older = Add(queue, (2 * block) + 500); // block 2, a level up
+        var olderLater = Add(queue, (2 * block) + 900);
+        while (queue.TryDequeueDue((2 * block) - 1, queue.NextSequence, out var entry, out _) && entry.Timer != lastOfBlock)
+        {
+        }
+
+        // The clock is in block 2 now (the last slot of block 1 opened); these go below the older ones' level.
+        var sameDue = Add(queue, (2 * block) + 500);
+        var earlier = Add(queue, (2 * block) + 100);
+        var between = Add(queue, (2 * block) + 700);
+        var order = new List<TimerHandle>();
+        while (queue.TryDequeueDue(3 * block, queue.NextSequence, out var entry, out _))
+        {
+            order.Add((TimerHandle)entry.Timer);
+        }
+
+        Assert.Equal([earlier, older, sameDue, between, olderLater], order);
+    }
+
     private static TimerHandle Add(TimerQueue queue, long due)
     {
         var handle = new TimerHandle(null!, s_noop, 0) { InQueue = true };
