@@ -89,7 +89,21 @@ internal sealed class TimerQueue
     }
 
     /// <summary>A recycled cell, or null when the pool is empty.</summary>
-    public TimerCell? RentCell() => _cells is { Count: > 0 } cells ? cells.Pop() : null;
+    public TimerCell? RentCell()
+    {
+        if (_cells is not { Count: > 0 } cells)
+        {
+            return null;
+        }
+
+        var cell = cells.Pop();
+        if (cells.TryPeek(out var next))
+        {
+            CachePrefetch.Object(next); // the next timer set takes it: its cache miss overlaps this one's work
+        }
+
+        return cell;
+    }
 
     /// <summary>Keeps a recycled cell for the next state timer, up to the most timers ever pending at once.</summary>
     public void ReturnCell(TimerCell cell)
