@@ -26,7 +26,7 @@ internal sealed class TimerQueue
     internal const int WheelAt = 256;
 
     /// <summary>Timers set in due order, sorted by construction (each key at or after the one before it).</summary>
-    private readonly Queue<(TimerEntry Entry, TimerKey Key)> _run = new();
+    private readonly TimerRun _run = new();
 
     /// <summary>Timers due before the run's last one when they were set (with a wheel: due before the wheel's time).</summary>
     private readonly PriorityQueue<TimerEntry, TimerKey> _heap = new();
@@ -69,7 +69,7 @@ internal sealed class TimerQueue
         if (_run.Count == 0 || dueTicks >= _runTailDue)
         {
             // A later sequence number breaks a tie in due time, so an equal due time still sorts after the tail.
-            _run.Enqueue((entry, key));
+            _run.Enqueue(entry, key);
             _runTailDue = dueTicks;
         }
         else if (_wheel is not null && dueTicks >= _wheel.Elapsed)
@@ -297,7 +297,7 @@ internal sealed class TimerQueue
             }
             else if (keep(item.Entry))
             {
-                _run.Enqueue(item);
+                _run.Enqueue(item.Entry, item.Key);
             }
         }
 
