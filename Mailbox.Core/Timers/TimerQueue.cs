@@ -9,10 +9,12 @@ namespace Mailbox;
 /// last one in <see cref="_run"/> is appended to it: a FIFO that is sorted by construction, O(1) to add and to take, read
 /// front to back. Any other timer goes into the binary heap (<see cref="PriorityQueue{TElement, TPriority}"/>) while the
 /// heap is small, and into the <see cref="TimerWheel"/> once the heap has reached <see cref="WheelAt"/> entries: the heap
-/// is the smaller store for a loop with a few timers (a wheel level alone is about 1 KB), the wheel the faster one for many
-/// (O(1) to add and to take, where each heap removal walks the heap's height through an array that no longer fits in a
-/// cache). With a wheel, the heap keeps only timers due before the wheel's time (a <c>CallAt</c> of a past moment, a wall
-/// clock set back), which are earlier than everything in the wheel. Measured: benchmarks.md, "Timer store".
+/// is the smaller store for a loop with a few timers (a wheel level alone is about 6 KB), the wheel the faster one for many
+/// (O(1) to add, a sort of one small slot to take, where each heap removal walks the heap's height through an array that
+/// no longer fits in a cache). With a wheel, the heap keeps only timers due before the wheel's time (a short delay set
+/// after the wheel opened the slot it falls in, a <c>CallAt</c> of a past moment, a wall clock set back), which are
+/// earlier than everything in the wheel's slots; the wheel's opened slot (its bottom) is the third front. Measured:
+/// benchmarks.md, "the timer store, second pass".
 /// Cancellation is lazy in all three: a cancelled entry stays, counted in <see cref="_dead"/>, until it reaches a front or
 /// a purge rebuilds the stores — so cancel is O(1). A purge runs when dead entries outnumber live ones, which keeps memory
 /// within twice the live timers.
@@ -198,15 +200,6 @@ internal sealed class TimerQueue
         return false;
     }
 
-    /// <summary>Where the earliest live entry is.</summary>
-    private enum Front
-    {
-        None,
-        Run,
-        Heap,
-        Bottom,
-    }
-
     /// <summary>Removes every pending timer that <paramref name="select"/> picks and returns them; dead entries go too.</summary>
     public List<TimerEntry> RemoveAll(Func<TimerEntry, bool> select)
     {
@@ -341,5 +334,14 @@ internal sealed class TimerQueue
                 _wheel.Add(entry, key);
             }
         }
+    }
+
+    /// <summary>Where the earliest live entry is.</summary>
+    private enum Front
+    {
+        None,
+        Run,
+        Heap,
+        Bottom,
     }
 }
