@@ -247,7 +247,19 @@ internal sealed class TimerWheel
             return true;
         }
 
-        return TryPeekSlotStart(out dueTicks);
+        if (_occupiedLevels == 0)
+        {
+            dueTicks = 0;
+            return false;
+        }
+
+        // A lowest-level slot: its earliest key, dead entries included (telling would read their timers), so that a loop on
+        // a real clock wakes once for its next timer, not first at the slot's start to open it and then again.
+        int level = BitOperations.TrailingZeroCount(_occupiedLevels);
+        var lv = _levels[level]!;
+        int slot = lv.FirstOccupied;
+        dueTicks = level == 0 ? lv.EarliestDue(slot) : SlotStart(level, slot);
+        return true;
     }
 
     /// <summary>The earliest live entry's key, found without moving anything: a scan of one slot at most (for queries, not for firing).</summary>
@@ -457,6 +469,23 @@ internal sealed class TimerWheel
             s.Tail.Items[s.TailCount++] = (entry, key);
             _occupied[slot >> 6] |= 1UL << slot;
             _words |= 1 << (slot >> 6);
+        }
+
+        /// <summary>The earliest due time in a slot, dead entries included.</summary>
+        public long EarliestDue(int slot)
+        {
+            long earliest = long.MaxValue;
+            ref var s = ref _slots[slot];
+            for (var chunk = s.Head; chunk is not null; chunk = chunk.Next)
+            {
+                int to = chunk == s.Tail ? s.TailCount : ChunkSize;
+                for (int i = 0; i < to; i++)
+                {
+                    earliest = Math.Min(earliest, chunk.Items[i].Key.DueTicks);
+                }
+            }
+
+            return earliest;
         }
 
         /// <summary>The smallest live key in a slot, read only.</summary>

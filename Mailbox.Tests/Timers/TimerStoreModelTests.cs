@@ -214,6 +214,29 @@ public sealed class TimerStoreModelTests
         Assert.Equal([earlier, older, sameDue, between, olderLater], order);
     }
 
+    [Fact]
+    public void WakeUp_ForATimerInALowestSlot_IsItsDueTime_NotTheSlotsStart()
+    {
+        // A loop on a real clock arms its wake-up for this: the slot's start would wake it up to 1,023 ticks early, only
+        // to open the slot and arm again.
+        var queue = new TimerQueue();
+        const long now = 10 * TimerWheel.BottomWidth;
+        Assert.False(queue.TryDequeueDue(now, queue.NextSequence, out _, out _));
+        Add(queue, now + (200 * TimerWheel.BottomWidth)); // the run's tail: every later timer is out of order
+        for (int i = 0; i < TimerQueue.WheelAt; i++)
+        {
+            Add(queue, now + (100 * TimerWheel.BottomWidth) - i); // heap, then wheel
+        }
+
+        long earliest = now + (3 * TimerWheel.BottomWidth) + 777;
+        Add(queue, earliest + 5);
+        Add(queue, earliest);
+        Assert.True(queue.TryPeekWakeDue(out long wake));
+        Assert.Equal(earliest, wake);
+        Assert.True(queue.TryPeekDue(out long due));
+        Assert.Equal(earliest, due);
+    }
+
     private static TimerHandle Add(TimerQueue queue, long due)
     {
         var handle = new TimerHandle(null!, s_noop, 0) { InQueue = true };
