@@ -1,0 +1,39 @@
+using System.Collections.Concurrent;
+
+namespace Mailbox.Tests.Support;
+
+/// <summary>
+/// A <see cref="TimeProvider"/> that passes everything to an inner one (a FakeTimeProvider) and records the due time of
+/// every <see cref="ITimer.Change"/> on the timers created through it: how a thread's clock arms its one provider timer.
+/// </summary>
+public sealed class RecordingTimeProvider(TimeProvider inner) : TimeProvider
+{
+    private readonly ConcurrentQueue<TimeSpan> _changes = new();
+
+    /// <summary>The due time of each <see cref="ITimer.Change"/>, in call order.</summary>
+    public IReadOnlyList<TimeSpan> Changes => [.. _changes];
+
+    public override DateTimeOffset GetUtcNow() => inner.GetUtcNow();
+
+    public override long GetTimestamp() => inner.GetTimestamp();
+
+    public override long TimestampFrequency => inner.TimestampFrequency;
+
+    public override TimeZoneInfo LocalTimeZone => inner.LocalTimeZone;
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+        new RecordedTimer(this, inner.CreateTimer(callback, state, dueTime, period));
+
+    private sealed class RecordedTimer(RecordingTimeProvider owner, ITimer timer) : ITimer
+    {
+        public bool Change(TimeSpan dueTime, TimeSpan period)
+        {
+            owner._changes.Enqueue(dueTime);
+            return timer.Change(dueTime, period);
+        }
+
+        public void Dispose() => timer.Dispose();
+
+        public ValueTask DisposeAsync() => timer.DisposeAsync();
+    }
+}
