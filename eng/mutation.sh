@@ -31,6 +31,7 @@ declare -A groups=(
   [thread]="Scheduling/LoopThread.cs"
   [groups]="Groups/*.cs"
   [timers]="Timers/*.cs LoopActor.Timers.cs"
+  [store]="Timers/TimerWheel.cs Timers/TimerRun.cs Timers/TimerQueue.cs"
   [coroutines]="Coroutines/*.cs"
   [diagnostics]="Diagnostics/**/*.cs Errors/*.cs Options/*.cs Reporting/*.cs"
 )
