@@ -28,7 +28,7 @@ namespace Mailbox;
 /// keeps it in its heap and merges the fronts by key.
 /// </para>
 /// <para>
-/// <b>Why these widths</b> (measured: benchmarks.md, "Timer store"). With 64 one-tick slots per level, a million timers
+/// <b>Why these widths</b> (measured: benchmarks.md, "the timer store, second pass"). With 64 one-tick slots per level, a million timers
 /// over 100 ms went down three levels each and then sat one to a slot at the bottom, each paying a slot of its own (a
 /// chunk rented, peeked, handed back). A lowest slot of <see cref="BottomWidth"/> ticks holds about a thousand of them
 /// there, sorted in one go in the first-level cache and then read in order; 256 slots a level put delays up to 26 ms on
