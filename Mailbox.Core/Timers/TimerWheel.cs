@@ -28,9 +28,9 @@ namespace Mailbox;
 /// keeps it in its heap and merges the fronts by key.
 /// </para>
 /// <para>
-/// <b>Why these widths</b> (measured: benchmarks.md, "the timer store, second pass"). With 64 one-tick slots per level, a million timers
-/// over 100 ms went down three levels each and then sat one to a slot at the bottom, each paying a slot of its own (a
-/// chunk rented, peeked, handed back). A lowest slot of <see cref="BottomWidth"/> ticks holds about a thousand of them
+/// <b>Why these widths</b> (measured: benchmarks.md, "the timer store, second pass"). With 64 one-tick slots per level,
+/// a million timers over 100 ms went down three levels each and then sat one to a slot at the bottom, each paying a slot
+/// of its own (a chunk rented, peeked, handed back). A lowest slot of <see cref="BottomWidth"/> ticks holds about a thousand of them
 /// there, sorted in one go in the first-level cache and then read in order; 256 slots a level put delays up to 26 ms on
 /// the lowest level and up to 6.7 s one level above, so a 100-ms timer cascades once. Opening a slot costs a sort of what
 /// it holds, which is why it waits until the clock reaches the slot and nothing the owner holds is earlier.
