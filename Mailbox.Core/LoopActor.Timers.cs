@@ -16,8 +16,9 @@ public sealed partial class LoopActor
     {
         ArgumentNullException.ThrowIfNull(callback);
         ValidateDelay(delay, nameof(delay));
-        var handle = Schedule(new TimerHandle(this, callback, 0), DueAfter(delay, nameof(delay)));
-        NoteZeroDelay(delay);
+        long due = DueAfter(delay, nameof(delay));
+        var handle = Schedule(new TimerHandle(this, callback, 0), due);
+        NoteZeroDelay(delay, due);
         return handle;
     }
 
@@ -52,7 +53,7 @@ public sealed partial class LoopActor
             var token = new TimerToken(cell, cell.Generation);
             cell.Work = StateInvoker<TState>.Wrap(callback, state);
             AddTimer(cell, due);
-            NoteZeroDelay(delay);
+            NoteZeroDelay(delay, due);
             return token;
         }
 
@@ -98,13 +99,15 @@ public sealed partial class LoopActor
     /// <summary>
     /// A timer set on the loop thread with a zero delay is due before the turn ends: the loop takes another turn for it
     /// at once (behind its thread's other ready loops) instead of arming its clock — what makes a <c>Delay(Zero)</c> step
-    /// cost a turn, not a provider timer.
+    /// cost a turn, not a provider timer. Its due time is the clock reading just taken, which the queue notes, so that
+    /// the pass that fires it need not read the clock again.
     /// </summary>
-    private void NoteZeroDelay(TimeSpan delay)
+    private void NoteZeroDelay(TimeSpan delay, long due)
     {
         if (delay == TimeSpan.Zero && IsOnLoopThread)
         {
             _zeroDelaySet = true;
+            _timers?.NoteReading(due);
         }
     }
 
@@ -274,12 +277,38 @@ public sealed partial class LoopActor
             return false;
         }
 
-        long now = NowTicks();
-        long setBefore = timers.NextSequence;
-        bool fired = false;
-        while (timers.TryDequeueDue(now, setBefore, out var entry, out long due))
+        // A timer due by the clock the last pass read is due now, so the pass fires those first without reading the clock
+        // again (a Delay(Zero) step set at that reading costs no second read); it reads the clock for whatever is left,
+        // and before a periodic timer, whose next due time depends on the time it fires at. Firing in due order at an
+        // older reading and then at a newer one is the order one pass at the newer reading would give.
+        long now = timers.LastReading;
+        bool fresh = false;
+        if (!timers.IsFrontDueBy(now))
         {
+            now = ReadClockFor(timers);
+            fresh = true;
+        }
+
+        long setBefore = timers.NextSequence;
+        int olderLeft = timers.Count; // timers set before this pass and not fired by it (or since cancelled)
+        bool fired = false;
+        while (true)
+        {
+            if (!timers.TryDequeueDue(now, setBefore, out var entry, out long due))
+            {
+                // What the callbacks set meanwhile waits for the next pass anyway: only an older timer needs the read.
+                if (fresh || olderLeft == 0)
+                {
+                    break;
+                }
+
+                now = ReadClockFor(timers);
+                fresh = true;
+                continue;
+            }
+
             fired = true;
+            olderLeft--;
             if (entry.Timer is TimerCell cell)
             {
                 cell.InQueue = false;
@@ -295,6 +324,12 @@ public sealed partial class LoopActor
             else if (entry.Timer is TimerHandle handle)
             {
                 handle.InQueue = false;
+                if (!fresh && handle.PeriodTicks != 0)
+                {
+                    now = ReadClockFor(timers);
+                    fresh = true;
+                }
+
                 Fire(handle, due, now);
             }
             else
@@ -309,6 +344,14 @@ public sealed partial class LoopActor
         }
 
         return fired;
+    }
+
+    /// <summary>Reads the clock for a pass and lets the queue note the reading. Loop thread only.</summary>
+    private long ReadClockFor(TimerQueue timers)
+    {
+        long now = NowTicks();
+        timers.NoteReading(now);
+        return now;
     }
 
     private void Fire(TimerHandle handle, long due, long now)
@@ -358,7 +401,7 @@ public sealed partial class LoopActor
         timer.InQueue = true;
         timer.QueueSequence = Timers.NextSequence; // before the entry, as for a cell
         Timers.Add(new TimerEntry(timer), due);
-        NoteZeroDelay(delay);
+        NoteZeroDelay(delay, due);
         return new LoopDelayAwaitable(timer, timer.Generation);
     }
 

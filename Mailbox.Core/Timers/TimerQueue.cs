@@ -45,6 +45,9 @@ internal sealed class TimerQueue
     /// <summary>The latest clock a pass fired at: a new wheel starts there, so that timers set from now on fit in it.</summary>
     private long _lastNow = long.MinValue;
 
+    /// <summary>See <see cref="LastReading"/>.</summary>
+    private long _lastReading = long.MinValue;
+
     /// <summary>The due time of the run's last entry; meaningful while the run is not empty.</summary>
     private long _runTailDue;
 
@@ -70,6 +73,21 @@ internal sealed class TimerQueue
 
     /// <summary>The sequence number the next timer will get: timers set from now on compare at or above it.</summary>
     public long NextSequence => _sequence;
+
+    /// <summary>
+    /// The clock's most recent reading that the loop noted (<see cref="long.MinValue"/> before the first): the latest,
+    /// not the largest, so that a wall clock set back is believed at once.
+    /// </summary>
+    public long LastReading => _lastReading;
+
+    /// <summary>Notes a clock reading the loop took: for a pass, or for a timer it set (a zero delay: due at that reading).</summary>
+    public void NoteReading(long nowTicks) => _lastReading = nowTicks;
+
+    /// <summary>
+    /// Whether the earliest timer at a front (the run, the heap, the wheel's bottom) is due by <paramref name="nowTicks"/>;
+    /// false when the earliest pending timers are still in an unopened wheel slot, which only costs the caller a clock read.
+    /// </summary>
+    public bool IsFrontDueBy(long nowTicks) => PeekFronts(out var key) != Front.None && key.DueTicks <= nowTicks;
 
     /// <summary>Adds a timer due at <paramref name="dueTicks"/>: to the run if it sorts after the run's last entry, else to the heap or the wheel.</summary>
     /// <returns>The entry's sequence number, unique to it.</returns>

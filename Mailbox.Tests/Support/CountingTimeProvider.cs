@@ -2,7 +2,8 @@ namespace Mailbox.Tests.Support;
 
 /// <summary>
 /// A <see cref="TimeProvider"/> that passes everything to an inner one (a FakeTimeProvider) and counts the
-/// <see cref="ITimer"/>s created through it and not yet disposed: what a loop or a group has armed and still holds.
+/// <see cref="ITimer"/>s created through it and not yet disposed (what a loop or a group has armed and still holds), and
+/// the clock's reads.
 /// </summary>
 public sealed class CountingTimeProvider(TimeProvider inner) : TimeProvider
 {
@@ -12,13 +13,23 @@ public sealed class CountingTimeProvider(TimeProvider inner) : TimeProvider
     /// <summary>Timers disposed; written by whichever thread disposes one.</summary>
     private int _disposed;
 
+    /// <summary>Clock reads; written by whichever thread reads.</summary>
+    private long _reads;
+
     /// <summary>Provider timers created so far.</summary>
     public int Created => Volatile.Read(ref _created);
 
     /// <summary>Provider timers created and not yet disposed.</summary>
     public int Live => Volatile.Read(ref _created) - Volatile.Read(ref _disposed);
 
-    public override DateTimeOffset GetUtcNow() => inner.GetUtcNow();
+    /// <summary>Reads of the clock (<see cref="GetUtcNow"/>) so far.</summary>
+    public long Reads => Interlocked.Read(ref _reads);
+
+    public override DateTimeOffset GetUtcNow()
+    {
+        Interlocked.Increment(ref _reads);
+        return inner.GetUtcNow();
+    }
 
     public override long GetTimestamp() => inner.GetTimestamp();
 
