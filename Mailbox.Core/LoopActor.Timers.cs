@@ -271,24 +271,19 @@ public sealed partial class LoopActor
     private bool FireDueTimers()
     {
         AssertOwner();
-        _zeroDelaySet = false; // this pass reads the clock after every zero delay set so far (or finds it cancelled)
+        _zeroDelaySet = false; // this pass fires every zero delay set so far (due by their own readings) or finds it cancelled
         if (_timers is not { Count: > 0 } timers)
         {
             return false;
         }
 
-        // A timer due by the clock the last pass read is due now, so the pass fires those first without reading the clock
-        // again (a Delay(Zero) step set at that reading costs no second read); it reads the clock for whatever is left,
-        // and before a periodic timer, whose next due time depends on the time it fires at. Firing in due order at an
-        // older reading and then at a newer one is the order one pass at the newer reading would give.
+        // A timer due by the latest reading the loop took (a pass's, or a zero delay's: its due time) is due now, so the
+        // pass fires those first without reading the clock (a Delay(Zero) step costs one read, not two); it reads the
+        // clock only if a timer set before the pass is left, and before a periodic timer, whose next due time depends on
+        // the time it fires at. Firing in due order at an older reading and then at a newer one is the order one pass at
+        // the newer reading would give.
         long now = timers.LastReading;
         bool fresh = false;
-        if (!timers.IsFrontDueBy(now))
-        {
-            now = ReadClockFor(timers);
-            fresh = true;
-        }
-
         long setBefore = timers.NextSequence;
         int olderLeft = timers.Count; // timers set before this pass and not fired by it (or since cancelled)
         bool fired = false;

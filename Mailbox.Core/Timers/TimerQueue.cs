@@ -83,12 +83,6 @@ internal sealed class TimerQueue
     /// <summary>Notes a clock reading the loop took: for a pass, or for a timer it set (a zero delay: due at that reading).</summary>
     public void NoteReading(long nowTicks) => _lastReading = nowTicks;
 
-    /// <summary>
-    /// Whether the earliest timer at a front (the run, the heap, the wheel's bottom) is due by <paramref name="nowTicks"/>;
-    /// false when the earliest pending timers are still in an unopened wheel slot, which only costs the caller a clock read.
-    /// </summary>
-    public bool IsFrontDueBy(long nowTicks) => PeekFronts(out var key) != Front.None && key.DueTicks <= nowTicks;
-
     /// <summary>Adds a timer due at <paramref name="dueTicks"/>: to the run if it sorts after the run's last entry, else to the heap or the wheel.</summary>
     /// <returns>The entry's sequence number, unique to it.</returns>
     public long Add(TimerEntry entry, long dueTicks)
@@ -258,7 +252,9 @@ internal sealed class TimerQueue
             ForgetDead(head.Entry);
         }
 
-        while (_heap.TryPeek(out var top, out var topKey) && top.IsDead(topKey.Sequence))
+        // The heap is empty for a loop whose timers come in due order (a Delay(Zero) step, say): its Count is a field
+        // read, its TryPeek a call.
+        while (_heap.Count != 0 && _heap.TryPeek(out var top, out var topKey) && top.IsDead(topKey.Sequence))
         {
             _heap.Dequeue();
             ForgetDead(top);
@@ -272,7 +268,7 @@ internal sealed class TimerQueue
             front = Front.Run;
         }
 
-        if (_heap.TryPeek(out _, out var heapKey) && (front == Front.None || heapKey.CompareTo(key) < 0))
+        if (_heap.Count != 0 && _heap.TryPeek(out _, out var heapKey) && (front == Front.None || heapKey.CompareTo(key) < 0))
         {
             key = heapKey;
             front = Front.Heap;
