@@ -461,8 +461,7 @@ public sealed partial class LoopActor
     private void ProcessControl()
     {
         AssertOwner();
-        var messages = _control!.TakeAll(); // pending, so it exists
-        while (messages.TryDequeue(out var message))
+        foreach (var message in _control!.TakeAll()) // pending, so it exists
         {
             switch (message.Kind)
             {

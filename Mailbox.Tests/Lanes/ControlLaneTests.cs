@@ -37,7 +37,7 @@ public sealed class ControlLaneTests
         Assert.True(lane.HasPending);
 
         Assert.Equal([2, 3], lane.TakeAll().Select(m => (int)m.Payload!));
-        Assert.Empty(lane.TakeAll());
+        Assert.Equal(0, lane.TakeAll().Count);
         Assert.False(lane.HasPending);
     }
 
@@ -52,7 +52,7 @@ public sealed class ControlLaneTests
 
         Assert.Equal([1, 2], left.Select(m => (int)m.Payload!));
         Assert.False(lane.TrySend(Query(3)));
-        Assert.Empty(lane.Close()); // a second close finds nothing: the refused send was not queued
+        Assert.Equal(0, lane.Close().Count); // a second close finds nothing: the refused send was not queued
     }
 
     [Fact]
@@ -64,5 +64,45 @@ public sealed class ControlLaneTests
         lane.TrySend(Query(2));
 
         Assert.Equal([2], lane.Close().Select(m => (int)m.Payload!));
+    }
+    [Fact]
+    public void TakeAll_MoreThanTheFirstBuffer_KeepsEveryMessageInOrder()
+    {
+        var lane = new ControlLane();
+        for (int i = 0; i < 5; i++)
+        {
+            lane.TrySend(Query(i));
+        }
+
+        Assert.Equal([0, 1, 2, 3, 4], lane.TakeAll().Select(m => (int)m.Payload!));
+        for (int i = 5; i < 8; i++)
+        {
+            lane.TrySend(Query(i)); // into the buffer the first take handed back, grown again
+        }
+
+        Assert.Equal([5, 6, 7], lane.TakeAll().Select(m => (int)m.Payload!));
+    }
+
+    [Fact]
+    public void TakeAll_HandledPayloads_AreNotKeptReachableByTheLane()
+    {
+        // A query's reply task, a timer's handle: once the loop has handled them, the lane must not keep them alive.
+        var lane = new ControlLane();
+        WeakReference payload = SendAndTakeOnce(lane);
+        lane.TrySend(Query(2));
+        lane.TakeAll(); // clears what the first take held before handing its buffer back
+        lane.TakeAll();
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        Assert.False(payload.IsAlive);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WeakReference SendAndTakeOnce(ControlLane lane)
+    {
+        var reply = new object();
+        lane.TrySend(new ControlMessage(ControlKind.Query, reply));
+        Assert.Same(reply, lane.TakeAll().Single().Payload);
+        return new WeakReference(reply);
     }
 }
