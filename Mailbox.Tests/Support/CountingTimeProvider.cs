@@ -5,7 +5,7 @@ namespace Mailbox.Tests.Support;
 /// <see cref="ITimer"/>s created through it and not yet disposed (what a loop or a group has armed and still holds), and
 /// the clock's reads.
 /// </summary>
-public sealed class CountingTimeProvider(TimeProvider inner) : TimeProvider
+public sealed class CountingTimeProvider(TimeProvider inner) : ForwardingTimeProvider(inner)
 {
     /// <summary>Timers created; written by whichever thread creates one.</summary>
     private int _created;
@@ -28,18 +28,12 @@ public sealed class CountingTimeProvider(TimeProvider inner) : TimeProvider
     public override DateTimeOffset GetUtcNow()
     {
         Interlocked.Increment(ref _reads);
-        return inner.GetUtcNow();
+        return Inner.GetUtcNow();
     }
-
-    public override long GetTimestamp() => inner.GetTimestamp();
-
-    public override long TimestampFrequency => inner.TimestampFrequency;
-
-    public override TimeZoneInfo LocalTimeZone => inner.LocalTimeZone;
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
-        var timer = inner.CreateTimer(callback, state, dueTime, period);
+        var timer = Inner.CreateTimer(callback, state, dueTime, period);
         Interlocked.Increment(ref _created);
         return new CountedTimer(this, timer);
     }

@@ -6,23 +6,15 @@ namespace Mailbox.Tests.Support;
 /// A <see cref="TimeProvider"/> that passes everything to an inner one (a FakeTimeProvider) and records the due time of
 /// every <see cref="ITimer.Change"/> on the timers created through it: how a thread's clock arms its one provider timer.
 /// </summary>
-public sealed class RecordingTimeProvider(TimeProvider inner) : TimeProvider
+public sealed class RecordingTimeProvider(TimeProvider inner) : ForwardingTimeProvider(inner)
 {
     private readonly ConcurrentQueue<TimeSpan> _changes = new();
 
     /// <summary>The due time of each <see cref="ITimer.Change"/>, in call order.</summary>
     public IReadOnlyList<TimeSpan> Changes => [.. _changes];
 
-    public override DateTimeOffset GetUtcNow() => inner.GetUtcNow();
-
-    public override long GetTimestamp() => inner.GetTimestamp();
-
-    public override long TimestampFrequency => inner.TimestampFrequency;
-
-    public override TimeZoneInfo LocalTimeZone => inner.LocalTimeZone;
-
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
-        new RecordedTimer(this, inner.CreateTimer(callback, state, dueTime, period));
+        new RecordedTimer(this, Inner.CreateTimer(callback, state, dueTime, period));
 
     private sealed class RecordedTimer(RecordingTimeProvider owner, ITimer timer) : ITimer
     {

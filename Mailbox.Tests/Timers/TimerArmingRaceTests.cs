@@ -1,3 +1,4 @@
+using Mailbox.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 using Xunit.Abstractions;
 
@@ -26,22 +27,14 @@ public abstract class TimerArmingRaceTests(ITestOutputHelper output) : LoopTestK
     }
 
     /// <summary>A fake clock that jumps once, inside the first finite <see cref="ITimer.Change"/>, just before the timer is armed: the moment a concurrent Advance can land.</summary>
-    private sealed class AdvanceOnFirstArm(FakeTimeProvider inner, TimeSpan jump) : TimeProvider
+    private sealed class AdvanceOnFirstArm(FakeTimeProvider inner, TimeSpan jump) : ForwardingTimeProvider(inner)
     {
         private int _advanced;
 
         public bool Advanced => Volatile.Read(ref _advanced) != 0;
 
-        public override DateTimeOffset GetUtcNow() => inner.GetUtcNow();
-
-        public override long GetTimestamp() => inner.GetTimestamp();
-
-        public override long TimestampFrequency => inner.TimestampFrequency;
-
-        public override TimeZoneInfo LocalTimeZone => inner.LocalTimeZone;
-
         public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
-            new Timer(this, inner.CreateTimer(callback, state, dueTime, period));
+            new Timer(this, Inner.CreateTimer(callback, state, dueTime, period));
 
         private sealed class Timer(AdvanceOnFirstArm owner, ITimer timer) : ITimer
         {
