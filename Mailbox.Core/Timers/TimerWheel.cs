@@ -87,6 +87,12 @@ internal sealed class TimerWheel
     /// <summary>The entries of <see cref="_bottomKeys"/>, index for index.</summary>
     private TimerEntry[] _bottomEntries = [];
 
+    /// <summary>Where <see cref="SortBottom"/> scatters a slot; swapped with the bottom's arrays after each sort.</summary>
+    private TimerKey[] _sortKeys = [];
+
+    /// <summary>The entries of <see cref="_sortKeys"/>; empty between sorts.</summary>
+    private TimerEntry[] _sortEntries = [];
+
     private int _bottomHead;
 
     private int _bottomEnd;
@@ -149,6 +155,9 @@ internal sealed class TimerWheel
     /// <summary>How many entries ahead of the bottom's front the timers are prefetched: enough for the loads to overlap, few enough to stay in cache.</summary>
     private const int PrefetchDistance = 8;
 
+    /// <summary>Entries from which an opened slot is sorted by counting: below, the counts' 4 KB cost more than comparing.</summary>
+    private const int CountingSortFrom = 128;
+
     /// <summary>Starts loading the timer of the bottom's entry <paramref name="at"/>, if there is one: the store reads every timer it hands out (is it dead?), and the loop then fires it.</summary>
     private void PrefetchAhead(int at)
     {
@@ -201,11 +210,73 @@ internal sealed class TimerWheel
         _bottomEnd = lv.MoveTo(slot, ref _bottomKeys, ref _bottomEntries);
         EnterBlock(); // after the slot is out: a cascade into the new block may land in a lowest slot of the same number
 
-        // Sorting by the whole key (due, then scheduling order) keeps FIFO for equal due times whatever the sort's stability.
-        _bottomKeys.AsSpan(0, _bottomEnd).Sort(_bottomEntries.AsSpan(0, _bottomEnd));
+        SortBottom(start);
         for (int i = 0; i < PrefetchDistance; i++)
         {
             PrefetchAhead(i);
+        }
+    }
+
+    /// <summary>
+    /// Sorts the opened slot into due order, FIFO for equal due times. A slot holds due times from <paramref name="start"/>
+    /// to <see cref="BottomWidth"/> ticks after it, so a full one is sorted by counting: two passes and a scatter, in
+    /// cache. That sort is stable, and a slot's entries of one due time arrive in scheduling order — those cascaded from
+    /// above were all set before the clock entered the slot's block, the ones added to it directly after, and a cascade,
+    /// the heap's move to the wheel (in key order) and a purge keep the order they find — so equal due times stay FIFO.
+    /// A few entries are cheaper to sort by comparing whole keys.
+    /// </summary>
+    private void SortBottom(long start)
+    {
+        int n = _bottomEnd;
+        if (n < CountingSortFrom)
+        {
+            _bottomKeys.AsSpan(0, n).Sort(_bottomEntries.AsSpan(0, n));
+            return;
+        }
+
+        if (_sortKeys.Length < n)
+        {
+            _sortKeys = new TimerKey[_bottomKeys.Length];
+            _sortEntries = new TimerEntry[_bottomKeys.Length];
+        }
+
+        Span<int> next = stackalloc int[(int)BottomWidth];
+        next.Clear();
+        TimerKey[] keys = _bottomKeys;
+        for (int i = 0; i < n; i++)
+        {
+            next[(int)(keys[i].DueTicks - start)]++;
+        }
+
+        int at = 0;
+        for (int d = 0; d < next.Length; d++)
+        {
+            (next[d], at) = (at, at + next[d]);
+        }
+
+        TimerEntry[] entries = _bottomEntries;
+        TimerKey[] sortedKeys = _sortKeys;
+        TimerEntry[] sortedEntries = _sortEntries;
+        for (int i = 0; i < n; i++)
+        {
+            int to = next[(int)(keys[i].DueTicks - start)]++;
+            sortedKeys[to] = keys[i];
+            sortedEntries[to] = entries[i];
+        }
+
+        Array.Clear(entries, 0, n); // the bottom's old array becomes the scratch: it must not keep timers alive
+        (_bottomKeys, _sortKeys) = (sortedKeys, keys);
+        (_bottomEntries, _sortEntries) = (sortedEntries, entries);
+        AssertSorted(sortedKeys.AsSpan(0, n));
+    }
+
+    /// <summary>Checks, in debug builds, that the bottom is in key order: equal due times in scheduling order.</summary>
+    [Conditional("DEBUG")]
+    private static void AssertSorted(ReadOnlySpan<TimerKey> keys)
+    {
+        for (int i = 1; i < keys.Length; i++)
+        {
+            Debug.Assert(keys[i - 1].CompareTo(keys[i]) < 0, "an opened slot's entries of one due time arrive in scheduling order");
         }
     }
 

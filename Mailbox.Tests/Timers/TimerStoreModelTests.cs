@@ -237,6 +237,69 @@ public sealed class TimerStoreModelTests
         Assert.Equal(earliest, due);
     }
 
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public void AFullSlot_FiresInKeyOrder_EqualDueTimesInSchedulingOrder(int seed)
+    {
+        // An opened slot of a few hundred entries or more is sorted by counting, not by comparing keys. The timers that
+        // move from the heap to the wheel arrive there in the heap's array order, not in scheduling order: among them a
+        // few hundred share one due time, and must still fire in the order they were set.
+        var random = new Random(seed);
+        var queue = new TimerQueue();
+        long slot = 40 * TimerWheel.BottomWidth;
+        Assert.False(queue.TryDequeueDue(0, queue.NextSequence, out _, out _)); // a wheel will start at 0
+        var model = new List<(long Due, long Sequence, TimerHandle Handle)>();
+        void AddTo(long due)
+        {
+            long sequence = queue.NextSequence;
+            model.Add((due, sequence, Add(queue, due)));
+        }
+
+        AddTo(slot * 4); // the run's tail: every later timer is out of order
+        long shared = slot + 321;
+        for (int i = 0; i < 2 * TimerQueue.WheelAt; i++)
+        {
+            AddTo(random.Next(3) == 0 ? shared : slot + random.Next((int)TimerWheel.BottomWidth)); // heap, then wheel
+        }
+
+        for (int i = 0; i < 3_000; i++)
+        {
+            AddTo(random.Next(4) == 0 ? shared : slot - TimerWheel.BottomWidth + random.Next(3 * (int)TimerWheel.BottomWidth));
+        }
+
+        var fired = new List<TimerHandle>();
+        while (queue.TryDequeueDue(slot * 3, queue.NextSequence, out var entry, out _))
+        {
+            fired.Add((TimerHandle)entry.Timer);
+        }
+
+        // The next block's timers sit a level up until the clock enters it; a few hundred more of one due time set after
+        // that cascade go to the same lowest slot directly, and must fire after the older ones.
+        const long block = TimerWheel.BottomWidth * 256;
+        long later = block + (7 * TimerWheel.BottomWidth) + 99;
+        for (int i = 0; i < 600; i++)
+        {
+            AddTo(random.Next(2) == 0 ? later : block + (7 * TimerWheel.BottomWidth) + random.Next((int)TimerWheel.BottomWidth));
+        }
+
+        while (queue.TryDequeueDue(block + 1, queue.NextSequence, out var entry, out _))
+        {
+            fired.Add((TimerHandle)entry.Timer);
+        }
+
+        for (int i = 0; i < 300; i++)
+        {
+            AddTo(later);
+        }
+
+        while (queue.TryDequeueDue(2 * block, queue.NextSequence, out var entry, out _))
+        {
+            fired.Add((TimerHandle)entry.Timer);
+        }
+
+        Assert.Equal(model.OrderBy(t => t.Due).ThenBy(t => t.Sequence).Select(t => t.Handle), fired);
+    }
+
     private static TimerHandle Add(TimerQueue queue, long due)
     {
         var handle = new TimerHandle(null!, s_noop, 0) { InQueue = true };
