@@ -31,8 +31,9 @@
 // one process, medians of 5 rounds of 2,000,000 posts (PostHarness.cs); run it in several processes:
 //   for i in $(seq 10); do dotnet run -c Release --no-build --project Mailbox.Bench -- --post-harness; done
 // Timer harness (not BenchmarkDotNet): random, in-order and cancelled timers against the bare PriorityQueue loop, per
-// population (default 1k, 10k, 100k, 1M), alternated in one process, medians of 5 rounds (TimerHarness.cs):
-//   dotnet run -c Release --no-build --project Mailbox.Bench -- --timer-harness [random|in-order|cancel ...] [N ...]
+// population (default 1k, 10k, 100k, 1M), alternated in one process, medians of 5 rounds, then Delay(Zero) steps
+// against Yield steps (TimerHarness.cs):
+//   dotnet run -c Release --no-build --project Mailbox.Bench -- --timer-harness [random|in-order|cancel|zero-delay ...] [N ...]
 
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Reports;

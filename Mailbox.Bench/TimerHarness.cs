@@ -15,7 +15,8 @@ namespace Mailbox.Bench;
 /// <remarks>
 /// Cases: <c>random</c>, delays uniform in (0, 100 ms) from a fixed seed (the shape of timeouts across many connections);
 /// <c>in-order</c>, the same delays sorted (the same timeout again and again); <c>cancel</c>, the random timers set and
-/// then all cancelled on the loop, and the store's front peeked once (what a loop does before it arms its wake-up).
+/// then all cancelled on the loop, and the store's front peeked once (what a loop does before it arms its wake-up);
+/// <c>zero-delay</c>, once after the populations, <c>Delay(TimeSpan.Zero)</c> steps against <c>Yield</c> steps (see <see cref="ZeroDelay"/>).
 /// Both subjects run on clocks moved only by the harness, so what is measured is the store and the loop, not a wait.
 /// Mailbox runs twice per round: <see cref="LoopActor.CallLater(TimeSpan, Action)"/> (a <see cref="TimerHandle"/> per
 /// timer) and <see cref="LoopActor.CallLater{TState}"/> (a <see cref="TimerToken"/>, no allocation). Bytes per timer are the calling thread's and the loop threads' allocations over the Mailbox rounds
@@ -32,12 +33,15 @@ internal static class TimerHarness
     /// <summary>What a <see cref="LoopActor.CallLater{TState}"/> timer runs: counts itself on the countdown, its state.</summary>
     private static readonly Action<CompletionCountdown> s_signal = static countdown => countdown.Signal();
 
+    /// <summary>Steps per round of the <c>zero-delay</c> case.</summary>
+    private const int ZeroDelaySteps = 1_000_000;
+
     /// <summary>The spread of the random delays: uniform in (0, 100 ms).</summary>
     private const long SpreadTicks = TimeSpan.TicksPerMillisecond * 100;
 
     public static int Run(string[] args)
     {
-        string[] caseNames = ["random", "in-order", "cancel"];
+        string[] caseNames = ["random", "in-order", "cancel", "zero-delay"];
         string[] chosen = [.. args.Where(caseNames.Contains)];
         string[] numbers = [.. args.Where(a => !caseNames.Contains(a))];
         int[] sizes = numbers.Length > 0 ? [.. numbers.Select(a => int.Parse(a, CultureInfo.InvariantCulture))] : [1_000, 10_000, 100_000, 1_000_000];
@@ -94,6 +98,56 @@ internal static class TimerHarness
         if (report.Executed != requests || report.Discarded != 0 || report.CancelledTimers != 0)
         {
             Console.Error.WriteLine($"StopReport {report} disagrees with the {requests} requests sent and no timer left");
+            return 1;
+        }
+
+        return chosen.Length == 0 || chosen.Contains("zero-delay") ? ZeroDelay() : 0;
+    }
+
+    /// <summary>
+    /// The <c>zero-delay</c> case: one coroutine takes <see cref="ZeroDelaySteps"/> steps of <c>Delay(TimeSpan.Zero)</c>
+    /// on the system clock (a step reads it: a timer's "now" is the provider's time at the call), alternated with as many
+    /// <see cref="LoopActor.Yield"/> steps on the same loop — the step without a timer, the baseline of the same process.
+    /// </summary>
+    private static int ZeroDelay()
+    {
+        var loop = LoopActor.Spawn("harness-zero-delay");
+        var delayRounds = new List<double>();
+        var yieldRounds = new List<double>();
+        for (int r = -1; r < Rounds; r++)
+        {
+            var watch = Stopwatch.StartNew();
+            loop.RunUntilComplete(static async () =>
+            {
+                for (int i = 0; i < ZeroDelaySteps; i++)
+                {
+                    await LoopActor.Delay(TimeSpan.Zero);
+                }
+            });
+            double delayMs = watch.Elapsed.TotalMilliseconds;
+            watch.Restart();
+            loop.RunUntilComplete(static async () =>
+            {
+                for (int i = 0; i < ZeroDelaySteps; i++)
+                {
+                    await LoopActor.Yield();
+                }
+            });
+            double yieldMs = watch.Elapsed.TotalMilliseconds;
+            if (r >= 0)
+            {
+                delayRounds.Add(delayMs);
+                yieldRounds.Add(yieldMs);
+            }
+        }
+
+        double delayMedian = Median(delayRounds), yieldMedian = Median(yieldRounds);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"zero-delay {ZeroDelaySteps,9:N0} | Delay(Zero) {delayMedian * 1e6 / ZeroDelaySteps,6:F1} ns | Yield {yieldMedian * 1e6 / ZeroDelaySteps,6:F1} ns | {delayMedian / yieldMedian,5:F2}x a Yield step"));
+        var report = loop.StopAsync().GetAwaiter().GetResult();
+        if (report.Executed != 2 * (Rounds + 1) || report.Discarded != 0)
+        {
+            Console.Error.WriteLine($"StopReport {report} disagrees with the {2 * (Rounds + 1)} coroutines run");
             return 1;
         }
 
