@@ -461,7 +461,9 @@ public sealed partial class LoopActor
     private void ProcessControl()
     {
         AssertOwner();
-        foreach (var message in _control!.TakeAll()) // pending, so it exists
+        var lane = _control!; // pending, so it exists
+        lane.TakeAll();
+        while (lane.TryNext(out var message))
         {
             switch (message.Kind)
             {

@@ -22,11 +22,14 @@ internal sealed class ControlLane
     /// <summary>Whether the loop thread is done.</summary>
     private bool _closed;
 
-    /// <summary>What the loop took last, in <c>[0, _takenCount)</c>: cleared and handed back to senders at the next take. Loop thread only.</summary>
+    /// <summary>The batch the loop took last, in <c>[0, _takenCount)</c>, handled up to <see cref="_takenNext"/>: cleared and handed back to senders at the next take. Loop thread only, as are the two counts.</summary>
     private ControlMessage[]? _taken;
 
-    /// <summary>How many messages <see cref="_taken"/> held. Loop thread only.</summary>
+    /// <summary>How many messages <see cref="_taken"/> held.</summary>
     private int _takenCount;
+
+    /// <summary>The next message of <see cref="_taken"/> to hand out; what lies from here on was never handled.</summary>
+    private int _takenNext;
 
     /// <summary>Non-zero while messages wait; written by senders (Interlocked) and the loop.</summary>
     private int _pending;
@@ -56,8 +59,11 @@ internal sealed class ControlLane
         return true;
     }
 
-    /// <summary>Takes every waiting message, oldest first; they stay valid until the next take. Loop thread only.</summary>
-    public ArraySegment<ControlMessage> TakeAll()
+    /// <summary>
+    /// Starts a batch of every message waiting, oldest first, handed out by <see cref="TryNext"/>; what is sent meanwhile
+    /// waits for the next batch. Loop thread only.
+    /// </summary>
+    public void TakeAll()
     {
         Volatile.Write(ref _pending, 0);
         var spare = _taken;
@@ -74,19 +80,49 @@ internal sealed class ControlLane
             (_items, _count) = (spare, 0);
         }
 
-        (_taken, _takenCount) = (taken, count);
-        return taken is null ? ArraySegment<ControlMessage>.Empty : new ArraySegment<ControlMessage>(taken, 0, count);
+        (_taken, _takenCount, _takenNext) = (taken, count, 0);
     }
 
-    /// <summary>Closes the lane for good and hands back what was sent since the last take. Loop thread only.</summary>
+    /// <summary>
+    /// The batch's next message. It counts as handled from here on, so a handling that throws leaves the rest of the
+    /// batch to <see cref="Close"/>, not lost. Loop thread only.
+    /// </summary>
+    public bool TryNext(out ControlMessage message)
+    {
+        if (_takenNext < _takenCount)
+        {
+            message = _taken![_takenNext++];
+            return true;
+        }
+
+        message = default;
+        return false;
+    }
+
+    /// <summary>
+    /// Closes the lane for good and hands back every message the loop never handled, oldest first: the rest of a batch
+    /// whose handling stopped short (a failing turn ends the loop), then what was sent since. Loop thread only.
+    /// </summary>
     public ArraySegment<ControlMessage> Close()
     {
+        ArraySegment<ControlMessage> sent;
         lock (this)
         {
             _closed = true;
-            var left = _items is null ? ArraySegment<ControlMessage>.Empty : new ArraySegment<ControlMessage>(_items, 0, _count);
+            sent = _items is null ? ArraySegment<ControlMessage>.Empty : new ArraySegment<ControlMessage>(_items, 0, _count);
             (_items, _count) = (null, 0);
-            return left;
         }
+
+        int unhandled = _takenCount - _takenNext;
+        if (unhandled == 0)
+        {
+            return sent;
+        }
+
+        var left = new ControlMessage[unhandled + sent.Count]; // only after a failing turn
+        Array.Copy(_taken!, _takenNext, left, 0, unhandled);
+        sent.CopyTo(left, unhandled);
+        _takenNext = _takenCount;
+        return left;
     }
 }
