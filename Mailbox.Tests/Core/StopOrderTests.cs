@@ -1,0 +1,123 @@
+using Microsoft.Extensions.Time.Testing;
+using Xunit.Abstractions;
+
+namespace Mailbox.Tests.Core;
+
+/// <summary>
+/// A stop meets other control messages in a fixed order behind a held loop: a timeout that is on the lane before the stop,
+/// a timeout that ends the loop while a step still waits, a timer its owner cancelled after the stop was sent.
+/// </summary>
+public abstract class StopOrderTests(ITestOutputHelper output) : LoopTestKit(output)
+{
+    [Fact]
+    public async Task StopAsync_ZeroTimeoutAheadOfTheStop_BeginsTheStopBeforeItEndsTheCoroutines()
+    {
+        var clock = new FakeTimeProvider();
+        var probe = CreateTestProbe();
+        await using var loop = Spawn(new LoopOptions
+        {
+            TimeProvider = clock,
+            Observer = new ProbeObserver(probe, e => e is LoopStopping),
+        });
+        var coroutine = loop.RunAsync(async token =>
+        {
+            probe.Tell("started");
+            try
+            {
+                await Task.Delay(Timeout.Infinite, token);
+            }
+            finally
+            {
+                probe.Tell("ended");
+            }
+        });
+        await probe.ExpectMsgAsync("started", Patience);
+        using var gate = new Gate();
+        loop.Post(gate.Hold);
+        await gate.EnteredAsync();
+
+        // A zero timeout on the fake clock passes inside StopAsync, before the stop is sent: the held loop finds the
+        // timeout's message ahead of the stop's, and the timeout must begin the stop itself.
+        var stop = loop.StopAsync(StopMode.Drain, TimeSpan.Zero);
+        gate.Open();
+
+        Assert.Equal(StopMode.Drain, (await probe.ExpectMsgAsync<LoopStopping>(Patience)).Mode);
+        await probe.ExpectMsgAsync("ended", Patience);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => WithinAsync(coroutine));
+        var final = await WithinAsync(loop.Completion);
+        Assert.True(final.TimedOut);
+        Assert.Equal(1, final.CancelledCoroutines);
+        Assert.True((await WithinAsync(stop)).TimedOut); // completed at the timeout, while the gate held the loop
+        await probe.ExpectMsgAsync(ProbeObserver.Completed, Patience); // and no second LoopStopping before it
+    }
+
+    [Fact]
+    public async Task StopAsync_TimeoutPassesWhileAStepOfACallbackWaits_EndsTheLoopWithoutRunningIt()
+    {
+        var clock = new FakeTimeProvider();
+        await using var loop = Spawn(new LoopOptions { TimeProvider = clock });
+        using var gate = new Gate();
+        bool stepRan = false;
+        loop.Post(() =>
+        {
+            // A step of no coroutine (what an async void callback leaves behind), then the loop is held.
+            SynchronizationContext.Current!.Post(_ => stepRan = true, null);
+            gate.Hold();
+        });
+        await gate.EnteredAsync();
+
+        var stop = loop.StopAsync(StopMode.Drain, TimeSpan.FromSeconds(1));
+        clock.Advance(TimeSpan.FromSeconds(1));
+        gate.Open();
+        var report = await WithinAsync(loop.Completion);
+
+        Assert.False(stepRan); // the timeout ends the loop at once: no live coroutine waits for it, so nothing more runs
+        Assert.True(report.TimedOut);
+        Assert.Equal(1, report.Executed);
+        Assert.True((await WithinAsync(stop)).TimedOut);
+    }
+
+    [Fact]
+    public async Task StopAsyncDrain_TimerCancelledByItsOwnerAfterTheStopWasSent_IsNotCountedAndDelaysStillFire()
+    {
+        var clock = new FakeTimeProvider();
+        await using var loop = Spawn(new LoopOptions { TimeProvider = clock });
+        var probe = CreateTestProbe();
+        var coroutine = loop.RunAsync(async () =>
+        {
+            probe.Tell("waiting");
+            await LoopActor.Delay(TimeSpan.FromSeconds(1));
+            return "woke";
+        });
+        await probe.ExpectMsgAsync("waiting", Patience);
+        using var gate = new Gate();
+        TimerHandle? handle = null;
+        loop.Post(() =>
+        {
+            handle = loop.CallLater(TimeSpan.FromSeconds(10), () => probe.Tell("fired")); // straight into the queue
+            gate.Hold();
+        });
+        await gate.EnteredAsync();
+
+        var stop = loop.StopAsync(StopMode.Drain);
+        Assert.True(handle!.Cancel()); // the owner wins: its cancel's message follows the stop's on the control lane
+        gate.Open();
+        clock.Advance(TimeSpan.FromSeconds(1)); // the drain waits on the coroutine's delay, which a drain leaves alone
+
+        Assert.Equal("woke", await WithinAsync(coroutine));
+        var report = await WithinAsync(stop);
+        Assert.Equal(0, report.CancelledTimers); // the owner cancelled it, not the stop
+        Assert.True(handle.IsCancelled);
+        Assert.False(handle.HasFired);
+        await probe.ExpectNoMsgAsync(TimeSpan.Zero);
+    }
+}
+
+/// <summary><see cref="StopOrderTests"/> on dedicated loops (<see cref="LoopActor.Spawn"/>).</summary>
+public sealed class StopOrderTests_Dedicated(ITestOutputHelper output) : StopOrderTests(output);
+
+/// <summary><see cref="StopOrderTests"/> on loops of a <see cref="LoopGroup"/>.</summary>
+public sealed class StopOrderTests_Grouped(ITestOutputHelper output) : StopOrderTests(output)
+{
+    protected override LoopKind Kind => LoopKind.Grouped;
+}
