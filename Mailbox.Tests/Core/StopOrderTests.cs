@@ -111,6 +111,103 @@ public abstract class StopOrderTests(ITestOutputHelper output) : LoopTestKit(out
         Assert.False(handle.HasFired);
         await probe.ExpectNoMsgAsync(TimeSpan.Zero);
     }
+
+    [Fact]
+    public async Task StopAsync_TimeoutWhileACoroutineStepWaitsInTheInbox_RunsThatStepInsteadOfAbandoningIt()
+    {
+        var clock = new FakeTimeProvider();
+        await using var loop = Spawn(new LoopOptions { TimeProvider = clock });
+        var probe = CreateTestProbe();
+        var resume = new TaskCompletionSource<int>();
+        var coroutine = loop.RunAsync(async () =>
+        {
+            probe.Tell("started");
+            return await resume.Task + 1;
+        });
+        await probe.ExpectMsgAsync("started", Patience);
+        using var gate = new Gate();
+        loop.Post(gate.Hold);
+        await gate.EnteredAsync();
+        resume.SetResult(41); // from this thread: the coroutine's next step waits in the loop's inbox, behind the gate
+
+        var stop = loop.StopAsync(StopMode.Drain, TimeSpan.FromSeconds(1));
+        clock.Advance(TimeSpan.FromSeconds(1));
+        gate.Open();
+
+        // The timeout gives cancelled coroutines their waiting steps first, those from other threads included.
+        Assert.Equal(42, await WithinAsync(coroutine));
+        var report = await WithinAsync(loop.Completion);
+        Assert.True(report.TimedOut);
+        Assert.Equal(1, report.CancelledCoroutines); // cancelled at the timeout, then it ended on its own
+        Assert.True((await WithinAsync(stop)).TimedOut);
+    }
+
+    [Fact]
+    public async Task StopAsync_TimeoutCancelsACoroutineThatThenSetsADelay_TheDelayIsRefused()
+    {
+        var clock = new FakeTimeProvider();
+        await using var loop = Spawn(new LoopOptions { TimeProvider = clock });
+        var probe = CreateTestProbe();
+        var coroutine = loop.RunAsync(async token =>
+        {
+            probe.Tell("started");
+            try
+            {
+                await Task.Delay(Timeout.Infinite, token);
+            }
+            catch (OperationCanceledException)
+            {
+                await LoopActor.Delay(TimeSpan.FromSeconds(1), CancellationToken.None); // clean-up on the loop's clock, after the timeout
+            }
+        });
+        await probe.ExpectMsgAsync("started", Patience);
+
+        var stop = loop.StopAsync(StopMode.Drain, TimeSpan.FromSeconds(1));
+        clock.Advance(TimeSpan.FromSeconds(1));
+        var report = await WithinAsync(stop);
+
+        // The timeout abandons the data lane before it cancels: a delay set by the cancelled coroutine is refused at
+        // once (not taken, cancelled and counted a moment later), so the coroutine ends with that refusal.
+        var refused = await Assert.ThrowsAsync<LoopStoppedException>(() => WithinAsync(coroutine));
+        Assert.Contains("has cancelled its timers", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(0, report.CancelledTimers);
+        Assert.Equal(1, report.CancelledCoroutines);
+        Assert.True(report.TimedOut);
+    }
+
+    [Fact]
+    public async Task StopAsync_TimeoutWithACoroutineThatYieldsForever_RunsItsStepBudgetThenAbandonsIt()
+    {
+        const int TimeoutStepBudget = 10_000; // LoopActor.TimeoutStepBudget: the steps a timeout lets cancelled coroutines run
+        var clock = new FakeTimeProvider();
+        await using var loop = Spawn(new LoopOptions { TimeProvider = clock });
+        var probe = CreateTestProbe();
+        int afterCancel = 0;
+        var coroutine = loop.RunAsync(async token =>
+        {
+            probe.Tell("started");
+            while (true) // ignores its token: counts the steps it gets once the token is cancelled
+            {
+                if (token.IsCancellationRequested)
+                {
+                    afterCancel++;
+                }
+
+                await LoopActor.Yield();
+            }
+        });
+        await probe.ExpectMsgAsync("started", Patience);
+
+        var stop = loop.StopAsync(StopMode.Drain, TimeSpan.FromSeconds(1));
+        clock.Advance(TimeSpan.FromSeconds(1));
+        var report = await WithinAsync(loop.Completion);
+
+        await Assert.ThrowsAsync<LoopStoppedException>(() => WithinAsync(coroutine));
+        Assert.Equal(TimeoutStepBudget, afterCancel); // the timeout runs the budget, no more, and the loop ends
+        Assert.True(report.TimedOut);
+        Assert.Equal(1, report.CancelledCoroutines);
+        Assert.Equal(report, await WithinAsync(stop)); // equal, maybe not the same: the timeout may find a step running and report early
+    }
 }
 
 /// <summary><see cref="StopOrderTests"/> on dedicated loops (<see cref="LoopActor.Spawn"/>).</summary>
