@@ -1,0 +1,45 @@
+using Mailbox.Tests.Support;
+using Xunit.Abstractions;
+
+namespace Mailbox.Tests.Core;
+
+/// <summary>
+/// A failure of the loop's own code inside a turn (here: its logger throws) ends that loop at once, as an Immediate stop,
+/// and loses nothing silently: its live coroutines are abandoned and counted (the control lane's side is
+/// <see cref="ReaderFailureFirstTurnTests"/>).
+/// </summary>
+public abstract class ReaderFailureTests(ITestOutputHelper output) : LoopTestKit(output)
+{
+    [Fact]
+    public async Task StopAsync_LoggingTheStopThrows_EndsTheLoopImmediateAndAbandonsItsLiveCoroutine()
+    {
+        await using var loop = Spawn(new LoopOptions { LoggerFactory = new ThrowingLoggerFactory(ThrowingLoggerFactory.StoppingEvent) });
+        var probe = CreateTestProbe();
+        var never = new TaskCompletionSource();
+        var coroutine = loop.RunAsync(async () =>
+        {
+            probe.Tell("started");
+            await never.Task;
+        });
+        await probe.ExpectMsgAsync("started", Patience);
+
+        var report = await WithinAsync(loop.StopAsync(StopMode.Drain));
+
+        Assert.Equal(StopMode.Immediate, report.Mode); // the failure turned the drain into an immediate stop
+        Assert.Equal(1, report.CancelledCoroutines);
+        Assert.False(report.TimedOut);
+        Assert.Equal(1, report.Executed);
+        Assert.Equal(LoopState.Stopped, loop.State);
+        await Assert.ThrowsAsync<LoopStoppedException>(() => WithinAsync(coroutine));
+        never.SetResult();
+    }
+}
+
+/// <summary><see cref="ReaderFailureTests"/> on dedicated loops (<see cref="LoopActor.Spawn"/>).</summary>
+public sealed class ReaderFailureTests_Dedicated(ITestOutputHelper output) : ReaderFailureTests(output);
+
+/// <summary><see cref="ReaderFailureTests"/> on loops of a <see cref="LoopGroup"/>.</summary>
+public sealed class ReaderFailureTests_Grouped(ITestOutputHelper output) : ReaderFailureTests(output)
+{
+    protected override LoopKind Kind => LoopKind.Grouped;
+}

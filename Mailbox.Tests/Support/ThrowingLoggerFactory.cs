@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Logging;
+
+namespace Mailbox.Tests.Support;
+
+/// <summary>A logger factory whose one logger throws on one event and ignores the rest: a failure of a loop's own code inside its turn.</summary>
+/// <param name="failingEvent">The event id to throw at (<see cref="StartedEvent"/>, <see cref="StoppingEvent"/>).</param>
+internal sealed class ThrowingLoggerFactory(int failingEvent) : ILoggerFactory, ILogger
+{
+    /// <summary><c>LoopLog.Started</c>'s event id.</summary>
+    public const int StartedEvent = 1;
+
+    /// <summary><c>LoopLog.Stopping</c>'s event id.</summary>
+    public const int StoppingEvent = 2;
+
+    public ILogger CreateLogger(string categoryName) => this;
+
+    public void AddProvider(ILoggerProvider provider)
+    {
+    }
+
+    public IDisposable? BeginScope<TState>(TState state)
+        where TState : notnull => null;
+
+    public bool IsEnabled(LogLevel logLevel) => true;
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        if (eventId.Id == failingEvent)
+        {
+            throw new InvalidOperationException($"the logger failed at event {eventId.Id}");
+        }
+    }
+
+    public void Dispose()
+    {
+    }
+}
