@@ -33,6 +33,29 @@ public abstract class ReaderFailureTests(ITestOutputHelper output) : LoopTestKit
         await Assert.ThrowsAsync<LoopStoppedException>(() => WithinAsync(coroutine));
         never.SetResult();
     }
+
+    [Fact]
+    public async Task MailboxFullNotice_LoggingItThrows_RefusesTheQueryThatWaitedBehindIt()
+    {
+        // A mailbox-full notice and a query wait on the control lane while a callback holds the loop; the loop takes
+        // them as one batch, and handling the notice throws (its log), which ends the loop. The query was taken and
+        // never handled: it must end refused, not wait forever.
+        await using var loop = Spawn(new LoopOptions { MailboxCapacity = 1, LoggerFactory = new ThrowingLoggerFactory(ThrowingLoggerFactory.MailboxFullEvent) });
+        using var gate = new Gate();
+        loop.Post(gate.Hold);
+        await gate.EnteredAsync();
+        Assert.True(loop.TryPost(static () => { }));
+        Assert.False(loop.TryPost(static () => { })); // full: the notice goes to the control lane
+        var query = loop.QueryPendingAsync();
+        gate.Open();
+
+        var report = await WithinAsync(loop.Completion);
+
+        var refused = await Assert.ThrowsAsync<LoopStoppedException>(() => WithinAsync(query));
+        Assert.Contains("the query was refused", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(StopMode.Immediate, report.Mode);
+        Assert.Equal(2, report.Executed + report.Discarded);
+    }
 }
 
 /// <summary><see cref="ReaderFailureTests"/> on dedicated loops (<see cref="LoopActor.Spawn"/>).</summary>

@@ -12,6 +12,9 @@ internal sealed class ThrowingLoggerFactory(int failingEvent) : ILoggerFactory, 
     /// <summary><c>LoopLog.Stopping</c>'s event id.</summary>
     public const int StoppingEvent = 2;
 
+    /// <summary><c>LoopLog.MailboxFull</c>'s event id.</summary>
+    public const int MailboxFullEvent = 30;
+
     public ILogger CreateLogger(string categoryName) => this;
 
     public void AddProvider(ILoggerProvider provider)
