@@ -3,15 +3,16 @@ using System.Runtime.CompilerServices;
 namespace Mailbox;
 
 /// <summary>
-/// One unit of work in a lane: a 24-byte struct, so queuing it allocates nothing of its own and a cache line carries
-/// more than two of them (every line a sender writes must travel to the reader's core).
+/// One unit of work in a lane: a 16-byte struct, two references, so queuing it allocates nothing of its own and a cache
+/// line carries four of them, or two and a half of a channel's slots (every line a sender writes must travel to the
+/// reader's core, and the reader's cost per message follows the bytes it reads).
 /// </summary>
 /// <remarks>
 /// Three shapes, told apart without a tag field:
 /// <list type="bullet">
 /// <item><see cref="Callback"/> is exactly an <see cref="Action"/>: run it (the common case, checked first).</item>
-/// <item><see cref="State"/> is an <see cref="EnvelopeInvoker"/>: it knows how to run <see cref="Callback"/> (small
-/// value-type state in <see cref="Inline"/>, library work items, tasks, boxed large structs). User state can never be an
+/// <item><see cref="State"/> is an <see cref="EnvelopeInvoker"/>: it knows how to run <see cref="Callback"/> (value-type
+/// state in a pooled <see cref="StateBox{TState}"/>, library work items, tasks). User state can never be an
 /// <see cref="EnvelopeInvoker"/>: the type is internal.</item>
 /// <item>Otherwise <see cref="Callback"/> is a one-argument delegate taking a reference (<see cref="Action{T}"/> of a
 /// reference type, <see cref="SendOrPostCallback"/>) and <see cref="State"/> its argument. Such delegates share one
@@ -20,20 +21,16 @@ namespace Mailbox;
 /// </remarks>
 internal readonly struct Envelope
 {
-    /// <summary>The delegate (or library work item) to run.</summary>
+    /// <summary>The delegate (or library work item, or state box) to run.</summary>
     public readonly object Callback;
 
     /// <summary>The callback's reference-type argument, or the <see cref="EnvelopeInvoker"/> that runs it.</summary>
     public readonly object? State;
 
-    /// <summary>The bits of a value-type state of at most 8 bytes that holds no references.</summary>
-    public readonly ulong Inline;
-
     public Envelope(Action callback)
     {
         Callback = callback;
         State = null;
-        Inline = 0;
     }
 
     /// <summary>A one-argument delegate over a reference type, with its argument.</summary>
@@ -41,15 +38,13 @@ internal readonly struct Envelope
     {
         Callback = callback;
         State = state;
-        Inline = 0;
     }
 
     /// <summary>Work that <paramref name="invoker"/> knows how to run.</summary>
-    public Envelope(object callback, EnvelopeInvoker invoker, ulong inline = 0)
+    public Envelope(object callback, EnvelopeInvoker invoker)
     {
         Callback = callback;
         State = invoker;
-        Inline = inline;
     }
 
     /// <summary>Runs the work. Loop thread only.</summary>

@@ -4,18 +4,14 @@ namespace Mailbox;
 
 /// <summary>
 /// Builds and runs the envelopes of <see cref="LoopActor.Post{TState}(Action{TState}, TState)"/>. Reference-type state
-/// travels in <see cref="Envelope.State"/> as is; unmanaged value types of at most 8 bytes travel inline in
-/// <see cref="Envelope.Inline"/>, with this invoker in <see cref="Envelope.State"/>; only larger or reference-holding
-/// value types are boxed with their callback (one allocation per post; see README).
+/// travels in <see cref="Envelope.State"/> as is; value-type state travels with its callback in a
+/// <see cref="StateBox{TState}"/> that the pool hands out again once the callback has run, with this invoker in
+/// <see cref="Envelope.State"/> — no allocation per post in steady state, whatever the struct's size.
 /// </summary>
 internal sealed class StateInvoker<TState> : EnvelopeInvoker
 {
     /// <summary>The one instance per state type.</summary>
     public static readonly StateInvoker<TState> Instance = new();
-
-    /// <summary>Whether <typeparamref name="TState"/> fits in <see cref="Envelope.Inline"/>.</summary>
-    public static readonly bool TravelsInline =
-        typeof(TState).IsValueType && !RuntimeHelpers.IsReferenceOrContainsReferences<TState>() && Unsafe.SizeOf<TState>() <= sizeof(ulong);
 
     private StateInvoker() { }
 
@@ -28,30 +24,20 @@ internal sealed class StateInvoker<TState> : EnvelopeInvoker
             return new Envelope(callback, (object?)state);
         }
 
-        if (TravelsInline)
-        {
-            ulong bits = 0;
-            Unsafe.WriteUnaligned(ref Unsafe.As<ulong, byte>(ref bits), state);
-            return new Envelope(callback, Instance, bits);
-        }
-
-        return new Envelope(new Boxed(callback, state), Instance);
+        var box = StateBox<TState>.Rent();
+        box.Callback = callback;
+        box.State = state;
+        return new Envelope(box, Instance);
     }
 
+    /// <summary>Runs a boxed state's callback; the box goes back to the pool only if the callback returned (a fault's report still names it).</summary>
     public override void Invoke(in Envelope envelope)
     {
-        if (envelope.Callback is Boxed boxed)
-        {
-            boxed.Callback(boxed.State);
-            return;
-        }
-
-        Unsafe.As<Action<TState>>(envelope.Callback)(Unsafe.ReadUnaligned<TState>(ref Unsafe.As<ulong, byte>(ref Unsafe.AsRef(in envelope.Inline))));
+        var box = Unsafe.As<StateBox<TState>>(envelope.Callback);
+        box.Callback!(box.State);
+        box.Recycle();
     }
 
     public override string Describe(in Envelope envelope) =>
-        CallbackNames.Of(envelope.Callback is Boxed boxed ? boxed.Callback : (Delegate)envelope.Callback);
-
-    /// <summary>A large or reference-holding value-type state with its callback.</summary>
-    private sealed record Boxed(Action<TState> Callback, TState State);
+        envelope.Callback is StateBox<TState> { Callback: { } callback } ? CallbackNames.Of(callback) : typeof(Action<TState>).Name;
 }
