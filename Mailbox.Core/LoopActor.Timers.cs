@@ -25,9 +25,9 @@ public sealed partial class LoopActor
     /// <summary>
     /// Runs <paramref name="callback"/> with <paramref name="state"/> on the loop thread once <paramref name="delay"/> has
     /// passed on the loop's clock. Called on the loop thread, it allocates nothing in steady state (no
-    /// <see cref="TimerHandle"/>: what stands behind the token is reused), for a reference-type state or an unmanaged value
-    /// of at most 8 bytes — the form for code that sets many timers, such as a timeout per request; from another thread it
-    /// allocates one small object per timer.
+    /// <see cref="TimerHandle"/>: what stands behind the token is reused, and a value-type state rides in a pooled box) —
+    /// the form for code that sets many timers, such as a timeout per request; from another thread it allocates one small
+    /// object per timer.
     /// </summary>
     /// <typeparam name="TState">The state's type.</typeparam>
     /// <param name="delay">Zero or more; zero fires at the next turn.</param>

@@ -240,7 +240,7 @@ public sealed partial class LoopActor : IAsyncDisposable
         ThrowIfRefused(Send(new Envelope(callback)));
     }
 
-    /// <summary>Queues <paramref name="callback"/> with <paramref name="state"/>; allocates nothing for reference-type state or unmanaged state of up to 8 bytes.</summary>
+    /// <summary>Queues <paramref name="callback"/> with <paramref name="state"/>; allocates nothing for reference-type state, nor in steady state for value-type state (it travels in a pooled box).</summary>
     /// <typeparam name="TState">The state's type.</typeparam>
     /// <param name="callback">The callback; a static lambda keeps the post allocation-free.</param>
     /// <param name="state">Handed to <paramref name="callback"/>.</param>
