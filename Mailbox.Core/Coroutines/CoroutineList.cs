@@ -28,12 +28,12 @@ internal sealed class CoroutineList
         _count++;
     }
 
-    /// <summary>Removes <paramref name="request"/>; false if it was not in the list.</summary>
-    public bool Remove(CoroutineRequest request)
+    /// <summary>Removes <paramref name="request"/>; nothing if it is not in the list (a request leaves both lists once, but the loop asks the registry at every start).</summary>
+    public void Remove(CoroutineRequest request)
     {
         if (request.Previous is null && !ReferenceEquals(_head, request))
         {
-            return false;
+            return; // not here: unlinking it would make its successor the head
         }
 
         if (request.Previous is not null)
@@ -52,7 +52,6 @@ internal sealed class CoroutineList
 
         request.Previous = request.Next = null;
         _count--;
-        return true;
     }
 
     /// <summary>A copy of the members, so the caller may change the list while it walks them.</summary>

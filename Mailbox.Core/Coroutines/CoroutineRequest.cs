@@ -48,9 +48,6 @@ internal abstract class CoroutineRequest : LoopWorkItem
     /// <summary>Whether a stop has already counted this coroutine as cancelled. Loop thread only.</summary>
     internal bool StopCounted { get; set; }
 
-    /// <summary>Whether the coroutine has started and not ended. Loop thread only.</summary>
-    internal bool IsLive => _state == Live;
-
     /// <summary>Registers on the caller's token; done once the request is accepted.</summary>
     internal void WatchCallerToken()
     {
@@ -63,11 +60,11 @@ internal abstract class CoroutineRequest : LoopWorkItem
     /// <summary>Runs on the loop: starts the coroutine, or cancels its token after a caller's cancellation.</summary>
     public sealed override void Execute()
     {
+        // The caller's token calls back once, so this runs at most once for a started request; the flag stays set.
         if (_cancelAfterStart && _state == Live)
         {
-            _cancelAfterStart = false;
             CancelOwnToken();
-            return;
+            return; // the request is in the live list now, whose links the registry must not read as its own
         }
 
         Loop.RemoveQueued(this);

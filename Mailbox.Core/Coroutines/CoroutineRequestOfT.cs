@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 
 namespace Mailbox;
@@ -37,7 +38,7 @@ internal sealed class CoroutineRequest<TResult> : CoroutineRequest
                 Func<Task> f => f(),
                 Func<CancellationToken, Task<TResult>> f => f(CreateOwnToken()),
                 Func<CancellationToken, Task> f => f(CreateOwnToken()),
-                _ => throw new InvalidOperationException("Unknown coroutine shape."),
+                _ => throw new UnreachableException(), // RunAsync's four overloads make only these shapes
             };
         }
         catch (Exception e)

@@ -14,17 +14,15 @@ internal static class UnobservedFaults
     /// <summary>Coroutine exceptions not yet known to be observed, with where they came from; weak keys.</summary>
     private static readonly ConditionalWeakTable<Exception, Origin> s_origins = [];
 
-    /// <summary>Whether the handler is installed (once per process).</summary>
-    private static int s_installed;
+    /// <summary>
+    /// Installs the handler, once per process, at the first fault tracked: the runtime runs a static constructor exactly
+    /// once, before the first call, so a process whose coroutines never fault never subscribes.
+    /// </summary>
+    static UnobservedFaults() => TaskScheduler.UnobservedTaskException += OnUnobserved;
 
     /// <summary>Remembers that <paramref name="exceptions"/> ended a coroutine of <paramref name="loop"/>.</summary>
     public static void Track(LoopActor loop, string coroutineName, IEnumerable<Exception> exceptions)
     {
-        if (Interlocked.Exchange(ref s_installed, 1) == 0)
-        {
-            TaskScheduler.UnobservedTaskException += OnUnobserved;
-        }
-
         var origin = new Origin(loop, coroutineName);
         foreach (var exception in exceptions)
         {
@@ -38,7 +36,7 @@ internal static class UnobservedFaults
         {
             if (s_origins.TryGetValue(exception, out var origin))
             {
-                s_origins.Remove(exception);
+                s_origins.Remove(exception); // reported once, even when the same exception ended several tasks
                 origin.Loop.ReportUnobservedCoroutineFault(origin.CoroutineName, exception);
             }
         }

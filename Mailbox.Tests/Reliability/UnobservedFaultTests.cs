@@ -34,6 +34,51 @@ public abstract class UnobservedFaultTests(ITestOutputHelper output) : LoopTestK
         await probe.ExpectNoMsgAsync(Quiet);
     }
 
+    [Fact]
+    public async Task RunAsync_OneExceptionEndsTwoCoroutinesCollectedUnobserved_IsReportedOnce()
+    {
+        var probe = CreateTestProbe();
+        await using var loop = Spawn(new LoopOptions { Observer = new ProbeObserver(probe, e => e is UnobservedCoroutineFault) });
+        var shared = new FormatException("shared by two coroutines"); // as when many coroutines await one failed task
+        await FireAndForgetFaultingCoroutines(loop, shared, count: 2);
+
+        await AwaitAssertAsync(async () =>
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+            Assert.Same(shared, (await probe.ExpectMsgAsync<UnobservedCoroutineFault>(TimeSpan.FromMilliseconds(200))).Exception);
+        }, Patience);
+        for (int i = 0; i < 3; i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+
+        await probe.ExpectNoMsgAsync(Quiet); // the second task's unobserved event finds the exception reported already
+        Assert.Same(shared, await ExpectFaultAsync<FormatException>(loop));
+    }
+
+    /// <summary>Starts <paramref name="count"/> coroutines that throw <paramref name="exception"/> and drops their tasks; waits until they have ended.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static async Task FireAndForgetFaultingCoroutines(LoopActor loop, Exception exception, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            DropTask(loop, exception);
+        }
+
+        await loop.RunAsync(() => Task.CompletedTask);
+        await loop.RunAsync(async () => await LoopActor.Yield());
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void DropTask(LoopActor loop, Exception exception) => _ = loop.RunAsync(async () =>
+    {
+        await LoopActor.Yield();
+        throw exception;
+    });
+
     /// <summary>Starts a coroutine that throws and drops its task; waits (through a second message) until it has ended.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static async Task FireAndForgetFaultingCoroutine(LoopActor loop)
