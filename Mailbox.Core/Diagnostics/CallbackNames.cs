@@ -10,12 +10,14 @@ internal static class CallbackNames
     /// <summary>The delegate's declaring type and method name.</summary>
     public static string Of(Delegate callback)
     {
-        // An await continuation is the state machine box's MoveNext; its target names the async method.
+        // An await continuation is the state machine box's MoveNext; its target names the async method. The box is
+        // AsyncTaskMethodBuilder<TResult>.AsyncStateMachineBox<TStateMachine>, a nested type whose generic arguments
+        // are the builder's and then its own: the state machine is the last.
         var method = callback.Method;
         var type = method.DeclaringType;
         if (callback.Target?.GetType() is { IsGenericType: true } target && target.Name.StartsWith("AsyncStateMachineBox", StringComparison.Ordinal))
         {
-            type = target.GetGenericArguments()[0];
+            type = target.GetGenericArguments()[^1];
         }
 
         string name = method.Name;
@@ -38,10 +40,26 @@ internal static class CallbackNames
         return type is null ? name : $"{type.Name}.{name}";
     }
 
-    /// <summary>The text between the leading '&lt;' and its '&gt;'.</summary>
+    /// <summary>
+    /// The text between the leading '&lt;' and the '&gt;' that closes it (empty for <c>&lt;&gt;c</c>). Names nest: an
+    /// async lambda's state machine is <c>&lt;&lt;Submit&gt;b__0_0&gt;d</c>, the lambda <c>&lt;Submit&gt;b__0_0</c>. The
+    /// whole name when nothing closes it, which no C# compiler name lacks but emitted code may.
+    /// </summary>
     private static string Unwrap(string generated)
     {
-        int end = generated.IndexOf('>', StringComparison.Ordinal);
-        return end > 1 ? generated[1..end] : string.Empty;
+        int depth = 0;
+        for (int i = 0; i < generated.Length; i++)
+        {
+            if (generated[i] == '<')
+            {
+                depth++;
+            }
+            else if (generated[i] == '>' && --depth == 0)
+            {
+                return generated[1..i];
+            }
+        }
+
+        return generated;
     }
 }

@@ -37,7 +37,8 @@ public abstract class SlowAndStalledTests(ITestOutputHelper output) : LoopTestKi
             await LoopActor.Yield();
             DeliberatelySlowCallback();
         });
-        await probe.ExpectMsgAsync<SlowCallback>(Patience);
+        var slow = await probe.ExpectMsgAsync<SlowCallback>(Patience);
+        Assert.Equal($"{nameof(SlowAndStalledTests)}.{nameof(SlowCallback_SlowCoroutineStep_IsReported)} (lambda)", slow.CallbackName);
         await probe.ExpectNoMsgAsync(Quiet);
     }
 
