@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Mutation testing of Mailbox.Core with Stryker.NET, one file group at a time, on the fast tests.
+# Mutation testing of Mailbox.Core (and of Mailbox.TestKit, group `testkit`) with Stryker.NET, one file group at a time, on the fast tests.
 #
 #   eng/mutation.sh GROUP...          run each group, write docs/mutation/GROUP.md
 #   eng/mutation.sh --since[=REF] GROUP...   only the mutants in files changed since REF (default main)
@@ -37,6 +37,13 @@ declare -A groups=(
   [store]="Timers/TimerWheel.cs Timers/TimerRun.cs Timers/TimerQueue.cs"
   [coroutines]="Coroutines/*.cs"
   [diagnostics]="Diagnostics/**/*.cs Errors/*.cs Options/*.cs Reporting/*.cs"
+  [testkit]="*.cs"
+)
+
+# The project each group mutates: Mailbox.Core unless named here (the test kit is code users' tests run on, held to
+# the same bar; its own tests are Mailbox.Tests/TestKit/, and every loop test uses it).
+declare -A projects=(
+  [testkit]="Mailbox.TestKit.csproj"
 )
 
 usage() {
@@ -49,7 +56,7 @@ selected=()
 for arg in "$@"; do
   case "$arg" in
     --list)
-      for g in $(printf '%s\n' "${!groups[@]}" | sort); do printf '%-12s %s\n' "$g" "${groups[$g]}"; done
+      for g in $(printf '%s\n' "${!groups[@]}" | sort); do printf '%-12s %-24s %s\n' "$g" "${projects[$g]:-Mailbox.Core.csproj}" "${groups[$g]}"; done
       exit 0 ;;
     --since) since="--since:main" ;;
     --since=*) since="--since:${arg#--since=}" ;;
@@ -73,6 +80,7 @@ for group in "${selected[@]}"; do
   out="artifacts/mutation/$group" # under the git-ignored artifacts/, relative to the root
   rm -rf "$out"
   args=(stryker -f ../eng/stryker-config.json --skip-version-check -O "../$out")
+  [ -z "${projects[$group]:-}" ] || args+=(--project "${projects[$group]}")
   for file in ${groups[$group]}; do args+=(--mutate "**/$file"); done
   [ -z "$since" ] || args+=("$since")
   shown="cd Mailbox.Tests && dotnet ${args[*]}"
