@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Mailbox.Tests.Timers;
 
 /// <summary>
@@ -116,6 +118,118 @@ public sealed class TimerQueueTests
         }
 
         Assert.Equal(expected, rest);
+    }
+
+    [Fact]
+    public void RemoveAll_WithTheWheelsLowestSlotOpen_TakesWhatItSelectsThere_KeepsTheRestInOrder_AndForgetsTheDead()
+    {
+        var queue = new TimerQueue();
+        var random = new Random(17);
+        var dueOf = new Dictionary<TimerHandle, long>();
+        var handles = Enumerable.Range(0, 3_000).Select(_ =>
+        {
+            long due = random.NextInt64(0, 4_096); // random order, ties included: the wheel from the 256th on
+            var handle = Add(queue, due);
+            dueOf[handle] = due;
+            return handle;
+        }).ToList();
+        var byKey = handles.Select((h, i) => (h, i)).OrderBy(x => dueOf[x.h]).ThenBy(x => x.i).Select(x => x.h).ToList();
+
+        // Firing the ten earliest opens the lowest slot: the rest of it now waits sorted in the wheel's bottom.
+        foreach (var expected in byKey.Take(10))
+        {
+            Assert.True(queue.TryDequeueDue(dueOf[expected], long.MaxValue, out var entry, out _));
+            Assert.Same(expected, entry.Timer);
+        }
+
+        var left = byKey.Skip(10).ToList();
+        for (int i = 0; i < left.Count; i += 3)
+        {
+            Assert.True(left[i].CancelForStop());
+            if (i % 2 == 0)
+            {
+                CountOut(queue, left[i]); // counted dead; the others' cancel messages are still on the way
+            }
+        }
+
+        var removed = queue.RemoveAll(e => dueOf[(TimerHandle)e.Timer] % 5 == 0);
+
+        Assert.All(left.Where(h => h.IsCancelled), h => Assert.False(h.InQueue)); // a late cancel message finds nothing to count
+        Assert.Equal(left.Where(h => !h.IsCancelled && dueOf[h] % 5 == 0), removed.Select(e => (TimerHandle)e.Timer).OrderBy(h => byKey.IndexOf(h)));
+        var expectedRest = left.Where(h => !h.IsCancelled && dueOf[h] % 5 != 0).ToList();
+        Assert.Equal(expectedRest.Count, queue.Count);
+        Assert.Equal(expectedRest, Drain(queue));
+        Assert.Equal(0, queue.Count);
+    }
+
+    [Fact]
+    public void RemoveAll_HandlesWhoseCancelIsOnTheWay_AreForgottenInTheRunAndTheHeap()
+    {
+        var queue = new TimerQueue();
+        var inOrder = Enumerable.Range(0, 50).Select(i => Add(queue, 1_000 + i)).ToList();
+        var outOfOrder = Enumerable.Range(0, 50).Select(i => Add(queue, 500 - i)).ToList(); // fewer than the wheel takes
+        var cancelled = inOrder.Where((_, i) => i % 4 == 0).Concat(outOfOrder.Where((_, i) => i % 4 == 1)).ToList();
+        foreach (var handle in cancelled)
+        {
+            Assert.True(handle.CancelForStop()); // its TimerCancelled message not yet handled: still InQueue
+        }
+
+        Assert.Empty(queue.RemoveAll(_ => false));
+
+        Assert.All(cancelled, h => Assert.False(h.InQueue));
+        Assert.Equal(100 - cancelled.Count, queue.Count);
+        Assert.Equal(outOfOrder.AsEnumerable().Reverse().Concat(inOrder).Where(h => !h.IsCancelled), Drain(queue));
+    }
+
+    [Fact]
+    public void TryPeekWakeDue_AnEmptiedWheelAndATimerElsewhere_IsThatTimersDueTime()
+    {
+        var queue = new TimerQueue();
+        for (int i = 0; i < 300; i++)
+        {
+            Add(queue, 3_000 - i); // out of order: the wheel takes them
+        }
+
+        Assert.Equal(300, Drain(queue).Count);
+        var late = Add(queue, 10_000);
+
+        Assert.True(queue.TryPeekWakeDue(out long wake));
+        Assert.Equal(10_000, wake); // not the empty wheel's 0, which would wake the loop at once for nothing
+        Assert.True(queue.TryPeekDue(out long exact));
+        Assert.Equal(10_000, exact);
+        Assert.Same(late, Assert.Single(Drain(queue)));
+    }
+
+    [Fact]
+    public void OpeningALargeSlot_TheSortsScratchKeepsNoTimerAlive()
+    {
+        var queue = new TimerQueue();
+        var weak = AddUnreferenced(queue, 2_000, new Random(5));
+        Assert.Equal(2_000, DrainCount(queue));
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        Assert.Equal(0, weak.Count(w => w.IsAlive));
+        GC.KeepAlive(queue);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static List<WeakReference> AddUnreferenced(TimerQueue queue, int count, Random random) =>
+        Enumerable.Range(0, count).Select(_ => new WeakReference(Add(queue, random.NextInt64(0, 1_000)))).ToList();
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int DrainCount(TimerQueue queue) => Drain(queue).Count;
+
+    private static List<TimerHandle> Drain(TimerQueue queue)
+    {
+        var drained = new List<TimerHandle>();
+        while (queue.TryDequeueDue(long.MaxValue - 1, long.MaxValue, out var entry, out _))
+        {
+            drained.Add((TimerHandle)entry.Timer);
+        }
+
+        return drained;
     }
 
     private static TimerHandle Add(TimerQueue queue, long due)
