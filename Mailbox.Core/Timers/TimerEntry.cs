@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Mailbox;
 
 /// <summary>
@@ -18,6 +20,6 @@ internal readonly record struct TimerEntry(object Timer)
         TimerHandle handle => handle.IsCancelled,
         TimerCell cell => cell.IsDeadEntry(sequence),
         DelayTimer delay => !delay.IsQueuedAs(sequence),
-        _ => true,
+        _ => throw new UnreachableException(), // the three kinds of timer the loop makes
     };
 }

@@ -71,6 +71,9 @@ public abstract class TimerTokenTests(ITestOutputHelper output) : LoopTestKit(ou
         // The next timer set on the loop takes the fired one's cell from the pool: a new use, a new token.
         var second = await WithinAsync(loop.RunAsync(() => Task.FromResult(loop.CallLater(TimeSpan.FromSeconds(1), s_tell, probe.Ref))));
         Assert.NotEqual(first, second);
+        Assert.True(first != second);
+        var copy = first;
+        Assert.False(first != copy);
         Assert.False(first.Cancel());
         Assert.Equal(1, (await loop.QueryPendingAsync()).PendingTimers);
         fake.Advance(TimeSpan.FromSeconds(1));
