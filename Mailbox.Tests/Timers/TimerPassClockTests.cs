@@ -34,6 +34,59 @@ public abstract class TimerPassClockTests(ITestOutputHelper output) : LoopTestKi
     }
 
     [Fact]
+    public async Task OneShotTimersDueByTheLastReading_FireWithoutAReadOfTheirOwn()
+    {
+        const int Timers = 10;
+        var clock = new CountingTimeProvider(new FakeTimeProvider());
+        await using var loop = Spawn(new LoopOptions { TimeProvider = clock });
+        var seen = new List<long>(); // loop-owned: the reads so far, at each firing
+        long before = await loop.RunAsync(() =>
+        {
+            long start = clock.Reads;
+            for (int i = 0; i < Timers; i++)
+            {
+                loop.CallLater(TimeSpan.Zero, () => seen.Add(clock.Reads)); // one read each: its due time
+            }
+
+            return Task.FromResult(start);
+        });
+
+        await AwaitAssertAsync(async () => Assert.Equal(Timers, await loop.RunAsync(() => Task.FromResult(seen.Count))), Patience);
+        Assert.All(await loop.RunAsync(() => Task.FromResult(seen.ToArray())), reads => Assert.Equal(before + Timers, reads));
+    }
+
+    [Fact]
+    public async Task PeriodicTimersDueByTheLastReading_ReadTheClockOnceForThePass_NotOncePerTimer()
+    {
+        var fake = new FakeTimeProvider();
+        var clock = new CountingTimeProvider(fake);
+        await using var loop = Spawn(new LoopOptions { TimeProvider = clock });
+        var seen = new List<string>(); // loop-owned
+        long readsAtMarker = 0;
+        await loop.RunAsync(() =>
+        {
+            loop.CallEvery(TimeSpan.FromSeconds(1), () => seen.Add("a"));
+            loop.CallEvery(TimeSpan.FromSeconds(1), () => seen.Add("b"));
+            return Task.CompletedTask;
+        });
+        var gate = await HoldAsync(loop);
+        fake.Advance(TimeSpan.FromSeconds(1)); // both due; the loop is held, so no pass has read the clock since
+        long before = 0;
+        loop.Post(() =>
+        {
+            before = clock.Reads;
+            loop.CallLater(TimeSpan.Zero, () => { readsAtMarker = clock.Reads; seen.Add("marker"); }); // the latest reading: now
+        });
+        gate.Open();
+
+        await AwaitAssertAsync(async () => Assert.Equal(3, await loop.RunAsync(() => Task.FromResult(seen.Count))), Patience);
+        Assert.Equal(["a", "b", "marker"], await loop.RunAsync(() => Task.FromResult(seen.ToArray())));
+        // The marker's reading; the thread's clock's, between the turns, for the loop's entry the advance made due; and
+        // one for the pass: a periodic timer's next due time needs a fresh reading, once for the pass, not per timer.
+        Assert.Equal(3, await loop.RunAsync(() => Task.FromResult(readsAtMarker - before)));
+    }
+
+    [Fact]
     public async Task ATimerDueAfterTheLastReading_FiresInTheSamePass_BeforeWhatThePassPosted()
     {
         // Every read moves this clock 1 ms on. The timer is set at T (due T + 2 ms), the zero delay at T + 1 ms: the pass
