@@ -200,19 +200,35 @@ public sealed partial class LoopActor
             }
         }
 
-        FireDueTimers();
-        MoveInbox();
-
-        int steps = ReadyCount;
-        bool dataDone = true;
-        if (!_dataAbandoned)
+        bool dataDone;
+        while (true)
         {
-            dataDone = RunData(steps > 0, ref budget);
-        }
+            FireDueTimers();
+            MoveInbox();
 
-        if (dataDone && steps > 0 && budget > 0)
-        {
-            RunSteps(steps, ref budget);
+            int steps = ReadyCount;
+            dataDone = true;
+            if (!_dataAbandoned)
+            {
+                dataDone = RunData(steps > 0, ref budget);
+            }
+
+            if (dataDone && steps > 0 && budget > 0)
+            {
+                RunSteps(steps, ref budget);
+            }
+
+            // A zero delay set in this turn is due now, so the next turn would begin with the timer pass that fires it:
+            // with the budget left and no control message or stop to take first, that turn is taken here, without
+            // leaving the loop's thread and coming back (a coroutine that awaits Delay(Zero) spends its time in this
+            // loop, as one that yields spends it in RunSteps'). Each such pass counts against the budget, so even a
+            // chain of zero delays that readies no step gives way to the thread's other loops.
+            if (!_zeroDelaySet || !dataDone || budget <= 1 || ControlPending || _stopRequested)
+            {
+                break;
+            }
+
+            budget--;
         }
 
         if (_stopRequested)

@@ -106,9 +106,15 @@ public sealed partial class LoopActor
     {
         if (delay == TimeSpan.Zero && IsOnLoopThread)
         {
-            _zeroDelaySet = true;
-            _timers?.NoteReading(due);
+            NoteZeroDelayOnLoop(due);
         }
+    }
+
+    private void NoteZeroDelayOnLoop(long due)
+    {
+        AssertOwner();
+        _zeroDelaySet = true;
+        _timers?.NoteReading(due);
     }
 
     private static void ValidateDelay(TimeSpan delay, string name)
@@ -289,10 +295,17 @@ public sealed partial class LoopActor
         bool fired = false;
         while (true)
         {
+            // Every timer set before the pass has fired: what is left was set meanwhile and waits for the next pass, so
+            // the queue is not asked again (a Delay(Zero) step's pass asks once).
+            if (olderLeft == 0)
+            {
+                break;
+            }
+
             if (!timers.TryDequeueDue(now, setBefore, out var entry, out long due))
             {
                 // What the callbacks set meanwhile waits for the next pass anyway: only an older timer needs the read.
-                if (fresh || olderLeft == 0)
+                if (fresh)
                 {
                     break;
                 }
@@ -396,7 +409,11 @@ public sealed partial class LoopActor
         timer.InQueue = true;
         timer.QueueSequence = Timers.NextSequence; // before the entry, as for a cell
         Timers.Add(new TimerEntry(timer), due);
-        NoteZeroDelay(delay, due);
+        if (delay == TimeSpan.Zero)
+        {
+            NoteZeroDelayOnLoop(due); // on the loop thread already: no second look at the thread
+        }
+
         return new LoopDelayAwaitable(timer, timer.Generation);
     }
 

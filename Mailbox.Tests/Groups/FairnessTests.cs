@@ -5,7 +5,7 @@ namespace Mailbox.Tests.Groups;
 
 /// <summary>
 /// A loop runs at most <see cref="LoopGroupOptions.TurnBudget"/> messages or steps per turn: a loop that re-posts to
-/// itself or yields forever never starves the siblings on its thread.
+/// itself, yields or awaits zero delays forever never starves the siblings on its thread.
 /// </summary>
 /// <remarks>
 /// The group has one thread, so every loop is the hog's sibling whatever the placement. The hog counts its own runs
@@ -69,6 +69,32 @@ public sealed class FairnessTests(ITestOutputHelper output) : GroupTestKit(outpu
         await WithinAsync(spinning);
         var report = await WithinAsync(hog.StopAsync());
         Assert.Equal(2, report.Executed); // the coroutine and the thread query
+    }
+
+    [Fact]
+    public async Task DelayZero_LoopAwaitsZeroDelaysForever_HundredSiblingsOnItsThreadEachCompleteARoundTripWithinBoundedTurns()
+    {
+        // A zero delay's timer pass is taken inside the turn that set it (no trip back to the thread between two steps),
+        // and each such pass counts against the turn's budget: the hog still gives way after TurnBudget of them.
+        await using var group = CreateGroup(threads: 1, turnBudget: TurnBudget);
+        var hog = group.Spawn("hog");
+        var counter = new HogCounter();
+        using var stop = new CancellationTokenSource();
+        var spinning = hog.RunAsync(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                counter.Increment();
+                await LoopActor.Delay(TimeSpan.Zero);
+            }
+        });
+
+        await AssertSiblingsAreServedAsync(group, hog, counter);
+        await stop.CancelAsync();
+        await WithinAsync(spinning);
+        var report = await WithinAsync(hog.StopAsync());
+        Assert.Equal(2, report.Executed); // the coroutine and the thread query
+        Assert.Equal(0, report.CancelledTimers);
     }
 
     /// <summary>Spawns the siblings, waits for the hog to be spinning, asks every sibling for a round trip, and checks the bound.</summary>

@@ -31,6 +31,33 @@ public abstract class ZeroDelayFairnessTests(ITestOutputHelper output) : LoopTes
     }
 
     [Fact]
+    public async Task QueryPendingAsync_WhileACoroutineAwaitsZeroDelaysForever_SeesTheDelayPendingAtItsTurn()
+    {
+        // The loop takes a zero delay's pass inside the turn that set it, but a control message ends that: the query is
+        // answered at the start of a turn, where the coroutine's latest zero delay is pending, due at the frozen clock.
+        var clock = new FakeTimeProvider();
+        await using var loop = Spawn(new LoopOptions { TimeProvider = clock });
+        var probe = CreateTestProbe();
+        using var stop = new CancellationTokenSource();
+        var spinner = loop.RunAsync(async () =>
+        {
+            probe.Tell("spinning");
+            while (!stop.IsCancellationRequested)
+            {
+                await LoopActor.Delay(TimeSpan.Zero);
+            }
+        });
+        await probe.ExpectMsgAsync("spinning", Patience);
+
+        var pending = await WithinAsync(loop.QueryPendingAsync());
+        Assert.Equal(1, pending.LiveCoroutines);
+        Assert.Equal(1, pending.PendingTimers);
+        Assert.Equal(clock.GetUtcNow(), pending.NextTimerDue);
+        await stop.CancelAsync();
+        await WithinAsync(spinner);
+    }
+
+    [Fact]
     public async Task CallLater_ZeroFromInsideAFiringTimer_FiresAtTheNextTurnNotInTheSamePass()
     {
         var clock = new FakeTimeProvider();
