@@ -8,7 +8,7 @@ namespace Mailbox.Tests.TestKit;
 /// disposes it (its actor system) when done. A knob left null keeps the kit's own default, so that the default is
 /// under test too.
 /// </summary>
-internal sealed class KitUnderTest(ITestOutputHelper output, LoopKind kind = LoopKind.Dedicated, TimeSpan? settlePatience = null, bool? faultsFail = null)
+internal sealed class KitUnderTest(ITestOutputHelper output, LoopKind kind = LoopKind.Dedicated, TimeSpan? settlePatience = null, bool? faultsFail = null, TimeSpan? endPatience = null)
     : LoopTestKit(output)
 {
     protected override bool UnexpectedFaultsFailTheTest => faultsFail ?? base.UnexpectedFaultsFailTheTest;
@@ -16,6 +16,8 @@ internal sealed class KitUnderTest(ITestOutputHelper output, LoopKind kind = Loo
     protected override LoopKind Kind => kind;
 
     protected override TimeSpan SettlePatience => settlePatience ?? base.SettlePatience;
+
+    protected override TimeSpan EndPatience => endPatience ?? base.EndPatience;
 
     public new LoopGroup Group => base.Group;
 
