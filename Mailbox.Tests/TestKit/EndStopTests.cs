@@ -64,6 +64,33 @@ public abstract class EndStopTests(ITestOutputHelper output) : LoopTestKit(outpu
         Assert.Equal(start, kit.Clock.GetUtcNow()); // a test that reads the clock after its end sees what it left
     }
 
+    [Fact]
+    public async Task DisposeAsync_LoopStuckInACallbackOfTheTestsOwn_FailsSayingItDidNotAnswerAndStillStopsTheOthers()
+    {
+        using var kit = NewKit();
+        var stuck = kit.Spawn(name: "stuck");
+        var bystander = kit.Spawn(name: "bystander");
+        await kit.RunUntilIdleAsync();
+        using var own = new Gate(); // not the kit's: the end does not open it
+        stuck.Post(own.Hold);
+        await own.EnteredAsync();
+
+        var failure = await Assert.ThrowsAsync<XunitException>(kit.DisposeAsync);
+
+        Assert.Contains(
+            "the end of the test: loop 'stuck' (Running) did not answer a query in time (is it held by a gate, or stuck in a callback?)",
+            failure.Message,
+            StringComparison.Ordinal);
+        Assert.Equal(LoopState.Stopped, bystander.State); // one loop that does not answer leaves no other running
+        own.Open();
+        Assert.True((await WithinAsync(stuck.Completion)).TimedOut); // its stop was sent too, and timed out on the kit's clock
+        if (Kind == LoopKind.Grouped)
+        {
+            Assert.Contains("group 'KitUnderTest' did not stop within 00:00:00.3000000", failure.Message, StringComparison.Ordinal);
+            await WithinAsync(kit.Group.Completion);
+        }
+    }
+
     private protected KitUnderTest NewKit(ITestOutputHelper? output = null) => new(output ?? Output!, Kind, endPatience: EndPatienceOfTheKit);
 }
 
