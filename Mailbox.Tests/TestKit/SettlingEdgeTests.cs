@@ -137,29 +137,33 @@ public sealed class SettlingEdgeTests(ITestOutputHelper output) : LoopTestKit(ou
     }
 
     [Fact]
-    public async Task DisposeAsync_TimerDueExactlyNowThatTheLoopHasNotRun_IsForgottenWork()
+    public async Task DisposeAsync_TimerDueExactlyNowByTheKitsReadingThatTheLoopHasNotRun_IsForgottenWork()
     {
         using var kit = new KitUnderTest(Output!);
-        var clock = new SilentClock(Clock.GetUtcNow());
+        var clock = new SplitClock(Clock.GetUtcNow(), behindOnLoops: OneMinute);
         var loop = kit.Spawn(new LoopOptions { TimeProvider = clock }, "late");
-        loop.CallLater(OneMinute, () => { });
-        await kit.RunUntilIdleAsync();
 
-        // Due now, to the tick, and nothing wakes the loop for it: the end's query is answered before its timers run.
-        clock.Now += OneMinute;
+        // Due in a minute by the loop's reading, which is a minute behind: due to the tick by the kit's, never by the
+        // loop's own, so the loop keeps it for the end to find (no settling first: it would wait for it to fire).
+        await loop.RunAsync(() =>
+        {
+            loop.CallLater(OneMinute, () => { });
+            return Task.CompletedTask;
+        });
         var failure = await Assert.ThrowsAsync<XunitException>(kit.DisposeAsync);
 
         Assert.Contains("loop 'late' (Running) still had work when the test ended", failure.Message, StringComparison.Ordinal);
-        Assert.Contains($"PendingTimers = 1, NextTimerDue = {clock.Now}", failure.Message, StringComparison.Ordinal);
+        Assert.Contains($"PendingTimers = 1, NextTimerDue = {clock.GetUtcNow()}", failure.Message, StringComparison.Ordinal);
         Assert.Equal(LoopState.Stopped, loop.State);
     }
 
-    /// <summary>A clock that moves only when told, and whose timers never call back: the loop learns the time only when something else wakes it.</summary>
-    private sealed class SilentClock(DateTimeOffset start) : TimeProvider
+    /// <summary>
+    /// A clock that stands still, read <c>behindOnLoops</c> earlier by loop code than by anyone else, whose timers never
+    /// call back: a due time that the kit reads as now and the loop as still to come.
+    /// </summary>
+    private sealed class SplitClock(DateTimeOffset now, TimeSpan behindOnLoops) : TimeProvider
     {
-        public DateTimeOffset Now { get; set; } = start;
-
-        public override DateTimeOffset GetUtcNow() => Now;
+        public override DateTimeOffset GetUtcNow() => LoopActor.Current is null ? now : now - behindOnLoops;
 
         public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) => new SilentTimer();
 
