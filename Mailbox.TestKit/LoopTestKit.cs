@@ -212,7 +212,7 @@ public abstract partial class LoopTestKit : Akka.TestKit.Xunit2.TestKit, IAsyncL
     /// and fails the test on forgotten work or on a fault it did not expect. xunit calls it after the test method; a test
     /// of the kit may call it itself to see it fail.
     /// </summary>
-    /// <exception cref="XunitException">A loop under test held forgotten work, did not stop, or faulted unexpectedly.</exception>
+    /// <exception cref="XunitException">A loop under test held forgotten work, did not answer or did not stop, or faulted unexpectedly.</exception>
     public virtual Task DisposeAsync() => VerifyAndStopAsync();
 
     /// <summary>The failure of a wait that ran past its bound.</summary>

@@ -175,7 +175,7 @@ public abstract class EndOfTestTests(ITestOutputHelper output) : LoopTestKit(out
 
         var failure = await Assert.ThrowsAsync<XunitException>(() => kit.AdvanceAsync(TimeSpan.FromSeconds(1)));
 
-        Assert.Contains("loop 'held' (Running) did not answer a query in time", failure.Message, StringComparison.Ordinal);
+        Assert.Equal("AdvanceAsync(00:00:01): loop 'held' (Running) did not answer a query in time (is it held by a gate, or stuck in a callback?)", failure.Message);
         await kit.DisposeAsync();
     }
 

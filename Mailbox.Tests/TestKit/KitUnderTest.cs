@@ -5,16 +5,19 @@ namespace Mailbox.Tests.TestKit;
 /// <summary>
 /// A <see cref="LoopTestKit"/> that a test of the kit drives by hand: its protected members made callable, its end
 /// (<see cref="LoopTestKit.DisposeAsync"/>) called by the test, so that a kit assertion can be seen to fail. The test
-/// disposes it (its actor system) when done.
+/// disposes it (its actor system) when done. A knob left null keeps the kit's own default, so that the default is
+/// under test too.
 /// </summary>
-internal sealed class KitUnderTest(ITestOutputHelper output, LoopKind kind = LoopKind.Dedicated, TimeSpan? settlePatience = null, bool faultsFail = true)
+internal sealed class KitUnderTest(ITestOutputHelper output, LoopKind kind = LoopKind.Dedicated, TimeSpan? settlePatience = null, bool? faultsFail = null, TimeSpan? endPatience = null)
     : LoopTestKit(output)
 {
-    protected override bool UnexpectedFaultsFailTheTest => faultsFail;
+    protected override bool UnexpectedFaultsFailTheTest => faultsFail ?? base.UnexpectedFaultsFailTheTest;
 
     protected override LoopKind Kind => kind;
 
     protected override TimeSpan SettlePatience => settlePatience ?? base.SettlePatience;
+
+    protected override TimeSpan EndPatience => endPatience ?? base.EndPatience;
 
     public new LoopGroup Group => base.Group;
 
