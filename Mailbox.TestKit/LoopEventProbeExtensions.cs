@@ -38,17 +38,23 @@ public static class LoopEventProbeExtensions
     /// </summary>
     /// <typeparam name="TEvent">The event's type.</typeparam>
     /// <param name="probe">The probe the events go to.</param>
-    /// <param name="duration">How long to listen; <see cref="LoopTestKit.Quiet"/> when null.</param>
+    /// <param name="duration">How long to listen; <see cref="LoopTestKit.Quiet"/> when null; zero looks only at the events that have come already.</param>
     /// <param name="hint">Said in the failure.</param>
     /// <returns>A task that completes after <paramref name="duration"/> with no such event.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="probe"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="duration"/> is negative.</exception>
     /// <exception cref="XunitException">One came.</exception>
     public static async Task ExpectNoEventAsync<TEvent>(this TestProbe probe, TimeSpan? duration = null, string? hint = null)
         where TEvent : LoopEvent
     {
         ArgumentNullException.ThrowIfNull(probe);
         var listen = duration ?? LoopTestKit.Quiet;
+        ArgumentOutOfRangeException.ThrowIfLessThan(listen, TimeSpan.Zero, nameof(duration));
         var end = DateTime.UtcNow + listen;
-        for (var left = listen; left > TimeSpan.Zero; left = end - DateTime.UtcNow)
+
+        // Every event that has come already is looked at, even once the time is up (or for a zero duration): "no such
+        // event" must not pass because the one that came sat behind events of other types.
+        for (var left = listen; ; left = Max(end - DateTime.UtcNow, TimeSpan.Zero))
         {
             var (received, envelope) = await probe.TryReceiveOneAsync(left).ConfigureAwait(false);
             if (!received)
@@ -62,4 +68,6 @@ public static class LoopEventProbeExtensions
             }
         }
     }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 }

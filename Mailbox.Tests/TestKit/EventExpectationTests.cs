@@ -51,6 +51,40 @@ public sealed class EventExpectationTests(ITestOutputHelper output) : LoopTestKi
     }
 
     [Fact]
+    public async Task ExpectNoEventAsync_ZeroDuration_FailsOnAnEventThatCameAlreadyBehindOthers()
+    {
+        var loop = Spawn();
+        var events = EventsOf(loop);
+        loop.Post(() => throw new FormatException("already there"));
+        await ExpectFaultAsync<FormatException>(loop);
+        await WithinAsync(loop.RunAsync(() => Task.CompletedTask)); // the observer runs on the loop, in the fault's turn: it has told the probe
+
+        // LoopStarted is in front of it, unread: a zero duration still looks past it at what has come.
+        var failure = await Assert.ThrowsAsync<XunitException>(() => events.ExpectNoEventAsync<CallbackFaulted>(TimeSpan.Zero));
+
+        Assert.Contains("already there", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ExpectNoEventAsync_ZeroDurationNothingCame_PassesAtOnce()
+    {
+        var events = EventsOf(Spawn());
+        await events.ExpectEventAsync<LoopStarted>();
+
+        await WithinAsync(events.ExpectNoEventAsync<CallbackFaulted>(TimeSpan.Zero), Short);
+    }
+
+    [Fact]
+    public async Task ExpectNoEventAsync_NegativeDuration_ThrowsArgumentOutOfRangeNamingDuration()
+    {
+        var events = EventsOf(Spawn());
+
+        var error = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => events.ExpectNoEventAsync<CallbackFaulted>(TimeSpan.FromTicks(-1)));
+
+        Assert.Equal("duration", error.ParamName);
+    }
+
+    [Fact]
     public async Task ExpectNoEventAsync_OneComesWithAHint_SaysTheHintInParentheses()
     {
         var loop = Spawn();
