@@ -49,13 +49,8 @@ public sealed class FairnessTests(ITestOutputHelper output) : GroupTestKit(outpu
     }
 
     [Fact]
-    public async Task Yield_LoopYieldsForever_HundredSiblingsOnItsThreadEachCompleteARoundTripWithinBoundedTurns()
-    {
-        await using var group = CreateGroup(threads: 1, turnBudget: TurnBudget);
-        var hog = group.Spawn("hog");
-        var counter = new HogCounter();
-        using var stop = new CancellationTokenSource();
-        var spinning = hog.RunAsync(async () =>
+    public Task Yield_LoopYieldsForever_HundredSiblingsOnItsThreadEachCompleteARoundTripWithinBoundedTurns() =>
+        AssertCoroutineHogGivesWayAsync(static async (counter, stop) =>
         {
             while (!stop.IsCancellationRequested)
             {
@@ -64,23 +59,13 @@ public sealed class FairnessTests(ITestOutputHelper output) : GroupTestKit(outpu
             }
         });
 
-        await AssertSiblingsAreServedAsync(group, hog, counter);
-        await stop.CancelAsync();
-        await WithinAsync(spinning);
-        var report = await WithinAsync(hog.StopAsync());
-        Assert.Equal(2, report.Executed); // the coroutine and the thread query
-    }
-
+    /// <remarks>
+    /// A zero delay's timer pass is taken inside the turn that set it (no trip back to the thread between two steps),
+    /// and each such pass counts against the turn's budget: the hog still gives way after TurnBudget of them.
+    /// </remarks>
     [Fact]
-    public async Task DelayZero_LoopAwaitsZeroDelaysForever_HundredSiblingsOnItsThreadEachCompleteARoundTripWithinBoundedTurns()
-    {
-        // A zero delay's timer pass is taken inside the turn that set it (no trip back to the thread between two steps),
-        // and each such pass counts against the turn's budget: the hog still gives way after TurnBudget of them.
-        await using var group = CreateGroup(threads: 1, turnBudget: TurnBudget);
-        var hog = group.Spawn("hog");
-        var counter = new HogCounter();
-        using var stop = new CancellationTokenSource();
-        var spinning = hog.RunAsync(async () =>
+    public Task DelayZero_LoopAwaitsZeroDelaysForever_HundredSiblingsOnItsThreadEachCompleteARoundTripWithinBoundedTurns() =>
+        AssertCoroutineHogGivesWayAsync(static async (counter, stop) =>
         {
             while (!stop.IsCancellationRequested)
             {
@@ -89,12 +74,21 @@ public sealed class FairnessTests(ITestOutputHelper output) : GroupTestKit(outpu
             }
         });
 
+    /// <summary>Runs <paramref name="hogBody"/> as the hog's one coroutine until the siblings have been served, then ends it and checks the hog's report.</summary>
+    private async Task AssertCoroutineHogGivesWayAsync(Func<HogCounter, CancellationTokenSource, Task> hogBody)
+    {
+        await using var group = CreateGroup(threads: 1, turnBudget: TurnBudget);
+        var hog = group.Spawn("hog");
+        var counter = new HogCounter();
+        using var stop = new CancellationTokenSource();
+        var spinning = hog.RunAsync(() => hogBody(counter, stop));
+
         await AssertSiblingsAreServedAsync(group, hog, counter);
         await stop.CancelAsync();
         await WithinAsync(spinning);
         var report = await WithinAsync(hog.StopAsync());
         Assert.Equal(2, report.Executed); // the coroutine and the thread query
-        Assert.Equal(0, report.CancelledTimers);
+        Assert.Equal(0, report.CancelledTimers); // the last zero delay, if any, had fired: the coroutine ended on its own
     }
 
     /// <summary>Spawns the siblings, waits for the hog to be spinning, asks every sibling for a round trip, and checks the bound.</summary>

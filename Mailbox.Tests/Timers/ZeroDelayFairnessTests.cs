@@ -10,19 +10,10 @@ public abstract class ZeroDelayFairnessTests(ITestOutputHelper output) : LoopTes
     {
         // A zero delay resumes at the next turn: a coroutine that keeps taking zero delays on a clock that never moves
         // must not turn one timer pass into an endless one and starve the mailbox.
-        var clock = new FakeTimeProvider();
-        await using var loop = Spawn(new LoopOptions { TimeProvider = clock });
+        await using var loop = Spawn(new LoopOptions { TimeProvider = new FakeTimeProvider() });
         var probe = CreateTestProbe();
         using var stop = new CancellationTokenSource();
-        var spinner = loop.RunAsync(async () =>
-        {
-            probe.Tell("spinning");
-            for (int i = 0; i < 5_000_000 && !stop.IsCancellationRequested; i++)
-            {
-                await LoopActor.Delay(TimeSpan.Zero);
-            }
-        });
-        await probe.ExpectMsgAsync("spinning", Patience);
+        var spinner = await StartSpinnerAsync(loop, stop);
 
         loop.Post(() => probe.Tell("posted message ran"));
         await probe.ExpectMsgAsync("posted message ran", Patience);
@@ -37,17 +28,8 @@ public abstract class ZeroDelayFairnessTests(ITestOutputHelper output) : LoopTes
         // answered at the start of a turn, where the coroutine's latest zero delay is pending, due at the frozen clock.
         var clock = new FakeTimeProvider();
         await using var loop = Spawn(new LoopOptions { TimeProvider = clock });
-        var probe = CreateTestProbe();
         using var stop = new CancellationTokenSource();
-        var spinner = loop.RunAsync(async () =>
-        {
-            probe.Tell("spinning");
-            while (!stop.IsCancellationRequested)
-            {
-                await LoopActor.Delay(TimeSpan.Zero);
-            }
-        });
-        await probe.ExpectMsgAsync("spinning", Patience);
+        var spinner = await StartSpinnerAsync(loop, stop);
 
         var pending = await WithinAsync(loop.QueryPendingAsync());
         Assert.Equal(1, pending.LiveCoroutines);
@@ -76,6 +58,22 @@ public abstract class ZeroDelayFairnessTests(ITestOutputHelper output) : LoopTes
 
         await AwaitAssertAsync(async () => Assert.Equal(3, (await loop.RunAsync(() => Task.FromResult(seen.Count)))), Patience);
         Assert.Equal(["first timer", "message posted by the first timer", "timer set by the first timer"], await loop.RunAsync(() => Task.FromResult(seen.ToArray())));
+    }
+
+    /// <summary>Starts a coroutine that awaits zero delays until <paramref name="stop"/> (or 5,000,000 of them), and returns once it runs.</summary>
+    private async Task<Task> StartSpinnerAsync(LoopActor loop, CancellationTokenSource stop)
+    {
+        var probe = CreateTestProbe();
+        var spinner = loop.RunAsync(async () =>
+        {
+            probe.Tell("spinning");
+            for (int i = 0; i < 5_000_000 && !stop.IsCancellationRequested; i++)
+            {
+                await LoopActor.Delay(TimeSpan.Zero);
+            }
+        });
+        await probe.ExpectMsgAsync("spinning", Patience);
+        return spinner;
     }
 }
 
