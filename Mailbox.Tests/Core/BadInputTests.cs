@@ -42,6 +42,21 @@ public abstract class BadInputTests(ITestOutputHelper output) : LoopTestKit(outp
     }
 
     [Fact]
+    public void Spawn_BadOptions_EachRefusalNamesTheOption()
+    {
+        // Through the factory itself: the kit's Spawn puts a clock of its own in the options.
+        LoopActor SpawnRaw(LoopOptions options) => Kind == LoopKind.Dedicated ? LoopActor.Spawn("x", options) : Group.Spawn("x", options);
+
+        Assert.Equal("options.TimeProvider", Assert.Throws<ArgumentNullException>(() => SpawnRaw(new LoopOptions { TimeProvider = null! })).ParamName);
+        Assert.Equal("options.MailboxCapacity", Assert.Throws<ArgumentOutOfRangeException>(() => SpawnRaw(new LoopOptions { MailboxCapacity = 0 })).ParamName);
+        Assert.Equal("options.SlowCallbackThreshold", Assert.Throws<ArgumentOutOfRangeException>(() => SpawnRaw(new LoopOptions { SlowCallbackThreshold = TimeSpan.FromTicks(-1) })).ParamName);
+        var mode = Assert.Throws<ArgumentOutOfRangeException>(() => SpawnRaw(new LoopOptions { FullMode = (MailboxFullMode)42 }));
+        Assert.Equal("options", mode.ParamName);
+        Assert.Equal((MailboxFullMode)42, mode.ActualValue);
+        Assert.Equal("name", Assert.Throws<ArgumentException>(() => Kind == LoopKind.Dedicated ? LoopActor.Spawn("") : Group.Spawn("")).ParamName);
+    }
+
+    [Fact]
     public async Task StopAsync_NegativeTimeoutOrUnknownMode_ThrowsAndTheLoopKeepsRunning()
     {
         await using var loop = Spawn();
