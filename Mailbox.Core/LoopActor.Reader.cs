@@ -200,7 +200,7 @@ public sealed partial class LoopActor
             }
         }
 
-        bool dataDone;
+        bool dataDone = true; // assigned in every pass; initialised so that a mutation tool can compile its mutants of the loop
         while (true)
         {
             FireDueTimers();
