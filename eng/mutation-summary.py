@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Turns one Stryker run into docs/mutation/<group>.md: the score of each mutated file, then every mutant that lived.
 
-Usage: mutation-summary.py REPORT_JSON GROUP COMMAND MINUTES > docs/mutation/GROUP.md
+Usage: mutation-summary.py REPORT_JSON[,REPORT_JSON...] GROUP COMMAND MINUTES > docs/mutation/GROUP.md
+
+Several reports (the parts of one group, run with `eng/mutation.sh --lines=A-B` side by side) are merged: the mutants
+of a file are the union of the parts' mutants.
 
 Stryker's own markdown report lists every file of the project, mutated or not; this keeps the files the run mutated
 and adds what its table leaves out: where each surviving or uncovered mutant is and what it changed. Equivalent
@@ -20,9 +23,21 @@ def clip(text: str, width: int = 110) -> str:
 
 
 def main() -> None:
-    report_path, group, command, minutes = sys.argv[1:5]
-    with open(report_path, encoding="utf-8") as f:
-        report = json.load(f)
+    report_paths, group, command, minutes = sys.argv[1:5]
+    report = {"files": {}}
+    for report_path in report_paths.split(","):
+        with open(report_path, encoding="utf-8") as f:
+            part = json.load(f)
+        for path, data in part["files"].items():
+            merged = report["files"].setdefault(path, {"source": data["source"], "mutants": {}})
+            for mutant in data["mutants"]:
+                start = mutant["location"]["start"]
+                key = (start["line"], start["column"], mutant["mutatorName"], mutant.get("replacement"))
+                # A part reports the mutants outside its lines as ignored: the part that ran one has its status.
+                if key not in merged["mutants"] or mutant["status"] != "Ignored":
+                    merged["mutants"][key] = mutant
+    for data in report["files"].values():
+        data["mutants"] = list(data["mutants"].values())
 
     rows, lived = [], []
     for path, data in sorted(report["files"].items()):

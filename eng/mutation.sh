@@ -3,6 +3,9 @@
 #
 #   eng/mutation.sh GROUP...          run each group, write docs/mutation/GROUP.md
 #   eng/mutation.sh --since[=REF] GROUP...   only the mutants in files changed since REF (default main)
+#   eng/mutation.sh --lines=A-B GROUP   only the mutants within lines A..B of the group's files (a part of a long
+#                                     group, to run beside another part in a second worktree; prints, writes nothing;
+#                                     mutation-summary.py merges the parts' reports into the group's)
 #   eng/mutation.sh --list            the groups and the files each mutates
 #
 # Why per group: Stryker compiles every mutant of the project into one assembly, and then runs, for each mutant, the
@@ -52,6 +55,7 @@ usage() {
 }
 
 since=""
+lines=""
 selected=()
 for arg in "$@"; do
   case "$arg" in
@@ -60,6 +64,8 @@ for arg in "$@"; do
       exit 0 ;;
     --since) since="--since:main" ;;
     --since=*) since="--since:${arg#--since=}" ;;
+    --lines=*) lines="${arg#--lines=}"
+      [[ "$lines" =~ ^[0-9]+-[0-9]+$ ]] || { echo "--lines wants A-B (line numbers)" >&2; exit 2; } ;;
     -h|--help) usage ;;
     -*) echo "unknown option $arg" >&2; usage 2 ;;
     *)
@@ -77,11 +83,25 @@ fi
 
 mkdir -p docs/mutation
 for group in "${selected[@]}"; do
-  out="artifacts/mutation/$group" # under the git-ignored artifacts/, relative to the root
+  out="artifacts/mutation/$group${lines:+-$lines}" # under the git-ignored artifacts/, relative to the root
   rm -rf "$out"
   args=(stryker -f ../eng/stryker-config.json --skip-version-check -O "../$out")
   [ -z "${projects[$group]:-}" ] || args+=(--project "${projects[$group]}")
-  for file in ${groups[$group]}; do args+=(--mutate "**/$file"); done
+  for file in ${groups[$group]}; do
+    if [ -z "$lines" ]; then args+=(--mutate "**/$file"); continue; fi
+    # Stryker takes a part of a file as character offsets ({start..end}, a mutant is kept when the span holds it
+    # whole): turn the lines into those, so that a part boundary between two methods loses no mutant.
+    root="Mailbox.Core"; [ -z "${projects[$group]:-}" ] || root="${projects[$group]%.csproj}"
+    for path in $(set +f; ls $root/$file); do
+      span=$(python3 -c 'import sys
+text = open(sys.argv[1], encoding="utf-8-sig").read().split("\n")
+a, b = (int(x) for x in sys.argv[2].split("-"))
+start = sum(len(l) + 1 for l in text[: a - 1])
+end = start + sum(len(l) + 1 for l in text[a - 1 : b])
+print(f"{{{start}..{end}}}")' "$path" "$lines")
+      args+=(--mutate "**/${path#$root/}$span")
+    done
+  done
   [ -z "$since" ] || args+=("$since")
   shown="cd Mailbox.Tests && dotnet ${args[*]}"
   echo "== $group: $shown"
@@ -90,8 +110,8 @@ for group in "${selected[@]}"; do
   minutes=$(( ($(date +%s) - started + 59) / 60 ))
   report="$out/reports/mutation-report.json"
   [ -f "$report" ] || { echo "no report for $group (nothing to mutate?)"; continue; }
-  if [ -n "$since" ]; then
-    # A --since run covers only the changed files: its report is for the change, not the group's record.
+  if [ -n "$since" ] || [ -n "$lines" ]; then
+    # A --since run covers only the changed files, a --lines run a part: its report is not the group's record.
     python3 eng/mutation-summary.py "$report" "$group" "$shown" "$minutes"
   else
     python3 eng/mutation-summary.py "$report" "$group" "$shown" "$minutes" > "docs/mutation/$group.md"
