@@ -29,7 +29,9 @@ def main() -> None:
         with open(report_path, encoding="utf-8") as f:
             part = json.load(f)
         for path, data in part["files"].items():
-            merged = report["files"].setdefault(path, {"source": data["source"], "mutants": {}})
+            # Keyed by the file's name in the project: the parts ran in different worktrees.
+            merged = report["files"].setdefault(path.split("Mailbox.Core/", 1)[-1],
+                                                {"source": data["source"], "mutants": {}})
             for mutant in data["mutants"]:
                 start = mutant["location"]["start"]
                 key = (start["line"], start["column"], mutant["mutatorName"], mutant.get("replacement"))

@@ -127,6 +127,34 @@ public abstract class CoroutineTests(ITestOutputHelper output) : LoopTestKit(out
     }
 
     [Fact]
+    public async Task Yield_AfterMorePostsThanATurnsBudget_ResumesAfterEveryOneOfThem()
+    {
+        // 1,000 posts from another thread are about four turns' budgets (256 each, dedicated or grouped): the turn that
+        // runs out of budget before the last of them must not run the yielded step, and the next turns must still hold
+        // it back. (Posts from the loop itself take another way, so they are sent from the test's thread.)
+        await using var loop = Spawn();
+        const int posts = 1_000;
+        int ran = 0;
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var posted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var coroutine = loop.RunAsync(async () =>
+        {
+            started.SetResult();
+            await posted.Task;
+            await LoopActor.Yield();
+            return ran;
+        });
+        await WithinAsync(started.Task);
+        for (int i = 0; i < posts; i++)
+        {
+            loop.Post(() => ran++);
+        }
+
+        posted.SetResult();
+        Assert.Equal(posts, await WithinAsync(coroutine));
+    }
+
+    [Fact]
     public async Task Yield_TwoCoroutines_Alternate()
     {
         await using var loop = Spawn();

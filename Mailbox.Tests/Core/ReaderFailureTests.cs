@@ -13,7 +13,8 @@ public abstract class ReaderFailureTests(ITestOutputHelper output) : LoopTestKit
     [Fact]
     public async Task StopAsync_LoggingTheStopThrows_EndsTheLoopImmediateAndAbandonsItsLiveCoroutine()
     {
-        await using var loop = Spawn(new LoopOptions { LoggerFactory = new ThrowingLoggerFactory(ThrowingLoggerFactory.StoppingEvent) });
+        var logging = new ThrowingLoggerFactory(ThrowingLoggerFactory.StoppingEvent);
+        await using var loop = Spawn(new LoopOptions { LoggerFactory = logging });
         var probe = CreateTestProbe();
         var never = new TaskCompletionSource();
         var coroutine = loop.RunAsync(async () =>
@@ -32,6 +33,10 @@ public abstract class ReaderFailureTests(ITestOutputHelper output) : LoopTestKit
         Assert.Equal(LoopState.Stopped, loop.State);
         await Assert.ThrowsAsync<LoopStoppedException>(() => WithinAsync(coroutine));
         never.SetResult();
+
+        // The failure is logged, critical, with the exception that ended the loop (the logger's own).
+        var failed = Assert.Single(logging.Logged, e => e.Id == ThrowingLoggerFactory.ReaderFailedEvent);
+        Assert.Contains("the logger failed at event 2", Assert.IsType<InvalidOperationException>(failed.Exception).Message, StringComparison.Ordinal);
     }
 
     [Fact]

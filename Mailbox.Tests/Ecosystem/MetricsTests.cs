@@ -47,6 +47,31 @@ public sealed class MetricsTests(ITestOutputHelper output) : LoopTestKit(output)
         Assert.Equal("two", (await ExpectFaultAsync<InvalidOperationException>(loop)).Message);
     }
 
+    [Fact]
+    public async Task CallbackDuration_IsRecordedInSeconds_BetweenWhatTheCallbackSpentAndWhatTheSenderWaited()
+    {
+        string name = $"metrics-{Guid.NewGuid():N}";
+        using var durations = new MetricCollector<double>(null, LoopMetrics.MeterName, LoopMetrics.CallbackDuration);
+        var loop = Spawn(name: name);
+        var spent = TimeSpan.FromMilliseconds(5);
+
+        // A busy wait, not a sleep: the callback is known to have run at least `spent` on the loop thread.
+        var outer = System.Diagnostics.Stopwatch.StartNew();
+        loop.Post(() =>
+        {
+            var inner = System.Diagnostics.Stopwatch.StartNew();
+            while (inner.Elapsed < spent)
+            {
+            }
+        });
+        await loop.RunAsync(() => Task.CompletedTask); // runs after the callback, so its duration is recorded by now
+        double waited = outer.Elapsed.TotalSeconds;
+
+        double recorded = durations.GetMeasurementSnapshot().Where(m => Tagged(m.Tags, name)).Max(m => m.Value);
+        Assert.InRange(recorded, spent.TotalSeconds, waited);
+        await WithinAsync(loop.StopAsync());
+    }
+
     private static long Observe(MetricCollector<long> collector, string loopName)
     {
         collector.RecordObservableInstruments();

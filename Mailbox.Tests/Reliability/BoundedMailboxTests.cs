@@ -125,6 +125,37 @@ public abstract class BoundedMailboxTests(ITestOutputHelper output) : LoopTestKi
     }
 
     [Fact]
+    public async Task MailboxFull_IsNoticedOncePerEpisode_AndAgainAfterTheLoopTookTheNotice()
+    {
+        var probe = CreateTestProbe();
+        await using var loop = Spawn(new LoopOptions
+        {
+            MailboxCapacity = 2,
+            FullMode = MailboxFullMode.Reject,
+            Observer = new ProbeObserver(probe, e => e is MailboxFull),
+        });
+        int ran = 0;
+        for (int episode = 1; episode <= 2; episode++)
+        {
+            using var gate = new Gate();
+            loop.Post(gate.Hold);
+            await gate.EnteredAsync();
+            loop.Post(() => ran++);
+            loop.Post(() => ran++);
+            Assert.False(loop.TryPost(() => ran++)); // the notice is sent
+            Assert.False(loop.TryPost(() => ran++)); // one already waits for the loop: no second
+            gate.Open();
+            await probe.ExpectMsgAsync<MailboxFull>(Patience);
+            await AwaitAssertAsync(() => Assert.Equal(2 * episode, Volatile.Read(ref ran)), Patience);
+            await probe.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
+        }
+
+        var report = await WithinAsync(loop.StopAsync());
+        Assert.Equal(6, report.Executed); // two holds, four posts
+        Assert.Equal(4, loop.RefusedMessages);
+    }
+
+    [Fact]
     public async Task ControlLane_FullMailbox_QueryAndStopStillGetThrough()
     {
         var loop = Spawn(new LoopOptions { MailboxCapacity = 1, FullMode = MailboxFullMode.Wait });

@@ -15,6 +15,12 @@ internal sealed class ThrowingLoggerFactory(int failingEvent) : ILoggerFactory, 
     /// <summary><c>LoopLog.MailboxFull</c>'s event id.</summary>
     public const int MailboxFullEvent = 30;
 
+    /// <summary><c>LoopLog.ReaderFailed</c>'s event id.</summary>
+    public const int ReaderFailedEvent = 13;
+
+    /// <summary>Every event logged but the failing one, in order, with its exception.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<(int Id, Exception? Exception)> Logged { get; } = new();
+
     public ILogger CreateLogger(string categoryName) => this;
 
     public void AddProvider(ILoggerProvider provider)
@@ -32,6 +38,8 @@ internal sealed class ThrowingLoggerFactory(int failingEvent) : ILoggerFactory, 
         {
             throw new InvalidOperationException($"the logger failed at event {eventId.Id}");
         }
+
+        Logged.Enqueue((eventId.Id, exception));
     }
 
     public void Dispose()
