@@ -22,6 +22,17 @@ def clip(text: str, width: int = 110) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def file_name(path: str) -> str:
+    """A mutated file as the reports name it: within Mailbox.Core, or from its project's folder for another project.
+
+    Stryker writes absolute paths, which differ between worktrees (the parts of a group) and would leak the machine's
+    folders into docs/."""
+    if "Mailbox.Core/" in path:
+        return path.split("Mailbox.Core/", 1)[1]
+    start = path.rfind("/Mailbox.")
+    return path[start + 1:] if start >= 0 else path
+
+
 def main() -> None:
     report_paths, group, command, minutes = sys.argv[1:5]
     report = {"files": {}}
@@ -29,9 +40,7 @@ def main() -> None:
         with open(report_path, encoding="utf-8") as f:
             part = json.load(f)
         for path, data in part["files"].items():
-            # Keyed by the file's name in the project: the parts ran in different worktrees.
-            merged = report["files"].setdefault(path.split("Mailbox.Core/", 1)[-1],
-                                                {"source": data["source"], "mutants": {}})
+            merged = report["files"].setdefault(file_name(path), {"source": data["source"], "mutants": {}})
             for mutant in data["mutants"]:
                 start = mutant["location"]["start"]
                 key = (start["line"], start["column"], mutant["mutatorName"], mutant.get("replacement"))
@@ -42,8 +51,7 @@ def main() -> None:
         data["mutants"] = list(data["mutants"].values())
 
     rows, lived = [], []
-    for path, data in sorted(report["files"].items()):
-        name = path.split("Mailbox.Core/", 1)[-1]
+    for name, data in sorted(report["files"].items()):
         count = {}
         for mutant in data["mutants"]:
             count[mutant["status"]] = count.get(mutant["status"], 0) + 1

@@ -87,11 +87,11 @@ for group in "${selected[@]}"; do
   rm -rf "$out"
   args=(stryker -f ../eng/stryker-config.json --skip-version-check -O "../$out")
   [ -z "${projects[$group]:-}" ] || args+=(--project "${projects[$group]}")
+  root="Mailbox.Core"; [ -z "${projects[$group]:-}" ] || root="${projects[$group]%.csproj}"
   for file in ${groups[$group]}; do
     if [ -z "$lines" ]; then args+=(--mutate "**/$file"); continue; fi
     # Stryker takes a part of a file as character offsets ({start..end}, a mutant is kept when the span holds it
     # whole): turn the lines into those, so that a part boundary between two methods loses no mutant.
-    root="Mailbox.Core"; [ -z "${projects[$group]:-}" ] || root="${projects[$group]%.csproj}"
     for path in $(set +f; ls $root/$file); do
       span=$(python3 -c 'import sys
 text = open(sys.argv[1], encoding="utf-8-sig").read().split("\n")
