@@ -53,6 +53,7 @@ public abstract class BadInputTests(ITestOutputHelper output) : LoopTestKit(outp
         var mode = Assert.Throws<ArgumentOutOfRangeException>(() => SpawnRaw(new LoopOptions { FullMode = (MailboxFullMode)42 }));
         Assert.Equal("options", mode.ParamName);
         Assert.Equal((MailboxFullMode)42, mode.ActualValue);
+        Assert.StartsWith("Unknown MailboxFullMode.", mode.Message, StringComparison.Ordinal);
         Assert.Equal("name", Assert.Throws<ArgumentException>(() => Kind == LoopKind.Dedicated ? LoopActor.Spawn("") : Group.Spawn("")).ParamName);
     }
 

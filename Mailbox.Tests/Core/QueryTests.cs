@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Xunit.Abstractions;
 
 namespace Mailbox.Tests.Core;
@@ -44,6 +45,27 @@ public abstract class QueryTests(ITestOutputHelper output) : LoopTestKit(output)
     }
 
     [Fact]
+    public async Task QueryPendingAsync_AnsweredUnderALongLivedToken_LeavesNothingRegisteredOnIt()
+    {
+        await using var loop = Spawn();
+        using var shutdown = new CancellationTokenSource(); // lives on, as an application's shutdown token does
+        var weak = await QueryAndForgetAsync(loop, shutdown.Token);
+        await WithinAsync(loop.QueryPendingAsync()); // the control lane keeps its last batch until the next one: move it on
+        await AwaitAssertAsync(
+            () =>
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                GC.Collect();
+                Assert.False(weak.IsAlive, "the answered query is still registered on the caller's token");
+            },
+            Patience,
+            TimeSpan.FromMilliseconds(20));
+        await shutdown.CancelAsync(); // and cancelling it now touches nothing of the query
+        Assert.Equal(0, (await WithinAsync(loop.QueryPendingAsync())).QueuedMessages);
+    }
+
+    [Fact]
     public async Task QueryPendingAsync_LiveCoroutineAndReadySteps_AreCounted()
     {
         await using var loop = Spawn();
@@ -53,6 +75,15 @@ public abstract class QueryTests(ITestOutputHelper output) : LoopTestKit(output)
         release.SetResult();
         await WithinAsync(coroutine);
         Assert.Equal(0, (await loop.QueryPendingAsync()).LiveCoroutines);
+    }
+
+    /// <summary>Queries under <paramref name="token"/>, awaits the answer, and keeps only a weak reference to the query's task.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static async Task<WeakReference> QueryAndForgetAsync(LoopActor loop, CancellationToken token)
+    {
+        var query = loop.QueryPendingAsync(token);
+        await query;
+        return new WeakReference(query);
     }
 }
 

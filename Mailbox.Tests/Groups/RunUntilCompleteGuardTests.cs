@@ -22,9 +22,12 @@ public sealed class RunUntilCompleteGuardTests(ITestOutputHelper output) : Group
             OnSibling: Capture(() => sibling.RunUntilComplete(() => { ranOnSibling = true; return Task.CompletedTask; })),
             OnSiblingOfT: Capture(() => sibling.RunUntilComplete(() => { ranOnSibling = true; return Task.FromResult(1); }))))));
 
-        AssertGuard(thrown.OnSelf);
-        AssertGuard(thrown.OnSibling);
-        AssertGuard(thrown.OnSiblingOfT);
+        // The text names the caller and, for a sibling, the loop it would have waited for.
+        Assert.StartsWith($"RunUntilComplete was called by loop '{a.Name}' itself: it would wait for the loop while blocking its thread, forever.", AssertGuard(thrown.OnSelf).Message, StringComparison.Ordinal);
+        string bySibling = $"RunUntilComplete was called by loop '{a.Name}', which shares a group thread with loop '{sibling.Name}': it would wait";
+        Assert.StartsWith(bySibling, AssertGuard(thrown.OnSibling).Message, StringComparison.Ordinal);
+        Assert.StartsWith(bySibling, AssertGuard(thrown.OnSiblingOfT).Message, StringComparison.Ordinal);
+        Assert.EndsWith("Await RunAsync instead.", thrown.OnSelf!.Message, StringComparison.Ordinal);
 
         // The guard comes before scheduling (the asyncio lesson): neither coroutine ran, then or later, and both loops go on.
         Assert.Equal(2, await WithinAsync(a.RunAsync(() => Task.FromResult(2))));
@@ -69,12 +72,13 @@ public sealed class RunUntilCompleteGuardTests(ITestOutputHelper output) : Group
         })));
     }
 
-    private static void AssertGuard(Exception? thrown)
+    private static Exception AssertGuard(Exception? thrown)
     {
         Assert.NotNull(thrown);
         Assert.IsAssignableFrom<InvalidOperationException>(thrown);
         Assert.IsNotType<LoopStoppedException>(thrown);
         Assert.IsNotType<WrongThreadException>(thrown);
+        return thrown;
     }
 
     private static Exception? Capture(Action call)

@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Xunit.Abstractions;
 
 namespace Mailbox.Tests.Reliability;
@@ -9,18 +11,27 @@ public abstract class UnobservedFaultTests(ITestOutputHelper output) : LoopTestK
     public async Task RunAsync_FaultedTaskCollectedUnobserved_IsReportedToTheLoopsObserver()
     {
         var probe = CreateTestProbe();
-        await using var loop = Spawn(new LoopOptions { Observer = new ProbeObserver(probe, e => e is UnobservedCoroutineFault) });
+        var collector = new FakeLogCollector();
+        using var factory = LoggerFactory.Create(b => b.AddProvider(new FakeLoggerProvider(collector)));
+        await using var loop = Spawn(new LoopOptions { Observer = new ProbeObserver(probe, e => e is UnobservedCoroutineFault), LoggerFactory = factory }, "dropping");
         await FireAndForgetFaultingCoroutine(loop);
+        UnobservedCoroutineFault? seen = null;
         await AwaitAssertAsync(async () =>
         {
             GC.Collect();
             GC.WaitForPendingFinalizers();
             GC.Collect();
-            var fault = await probe.ExpectMsgAsync<UnobservedCoroutineFault>(TimeSpan.FromMilliseconds(200));
-            Assert.IsType<FormatException>(fault.Exception);
-            Assert.Equal("never awaited", fault.Exception.Message);
+            seen = await probe.ExpectMsgAsync<UnobservedCoroutineFault>(TimeSpan.FromMilliseconds(200));
+            Assert.IsType<FormatException>(seen.Exception);
+            Assert.Equal("never awaited", seen.Exception.Message);
         }, Patience);
         Assert.Equal("never awaited", (await ExpectFaultAsync<FormatException>(loop)).Message);
+
+        // Logged too (on the finalizer thread, before the event was sent): event 14, naming the loop and the coroutine.
+        var logged = Assert.Single(collector.GetSnapshot(), r => r.Id.Id == 14);
+        Assert.Equal(LogLevel.Error, logged.Level);
+        Assert.Same(seen!.Exception, logged.Exception);
+        Assert.Equal($"Loop dropping: coroutine {seen.CoroutineName} faulted and nobody observed its task", logged.Message);
     }
 
     [Fact]
