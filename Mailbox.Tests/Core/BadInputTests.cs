@@ -98,6 +98,39 @@ public abstract class BadInputTests(ITestOutputHelper output) : LoopTestKit(outp
     }
 
     [Fact]
+    public async Task RunUntilComplete_NullOnTheLoopItself_IsRefusedAsNullBeforeAsBlocking()
+    {
+        // Two mistakes at once: the null is the one to report, whichever thread made the call.
+        await using var loop = Spawn();
+        var thrown = await WithinAsync(loop.RunAsync(() => Task.FromResult((
+            Plain: Record.Exception(() => loop.RunUntilComplete(null!)),
+            OfT: Record.Exception(() => loop.RunUntilComplete<int>(null!))))));
+        Assert.Equal("coroutine", Assert.IsType<ArgumentNullException>(thrown.Plain).ParamName);
+        Assert.Equal("coroutine", Assert.IsType<ArgumentNullException>(thrown.OfT).ParamName);
+        Assert.Equal(0, (await WithinAsync(loop.StopAsync())).Discarded);
+    }
+
+    [Fact]
+    public async Task AlreadyCancelledToken_EndsTheCallCancelledAndSendsNothing()
+    {
+        var loop = Spawn();
+        var cancelled = new CancellationToken(canceled: true);
+        int ran = 0;
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await loop.PostAsync(() => ran++, cancelled));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => loop.QueryPendingAsync(cancelled));
+        Assert.Equal(0, (await WithinAsync(loop.QueryPendingAsync())).QueuedMessages);
+
+        // Once the loop has stopped, too: the call was cancelled before it asked, so it is neither sent nor refused.
+        var report = await WithinAsync(loop.StopAsync());
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await loop.PostAsync(() => ran++, cancelled));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => loop.QueryPendingAsync(cancelled));
+        Assert.Equal(0, ran);
+        Assert.Equal(0, report.Executed);
+        Assert.Equal(0, loop.AcceptedMessages);
+        Assert.Equal(0, loop.RefusedMessages);
+    }
+
+    [Fact]
     public async Task LoopOnlyCalls_FromAForeignThread_ThrowWrongThread()
     {
         await using var loop = Spawn();
