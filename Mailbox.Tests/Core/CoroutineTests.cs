@@ -155,6 +155,55 @@ public abstract class CoroutineTests(ITestOutputHelper output) : LoopTestKit(out
     }
 
     [Fact]
+    public async Task Yield_AfterAPostFromAResumedStep_ResumesAfterThePost()
+    {
+        // From the second await on, the coroutine runs as a ready step, not as a message: its post must still run
+        // before the step its Yield queues, though no other lane has anything and that step is already in the queue.
+        await using var loop = Spawn();
+        var order = await WithinAsync(loop.RunAsync(async () =>
+        {
+            var seen = new List<string>();
+            for (int i = 0; i < 3; i++)
+            {
+                int n = i;
+                await LoopActor.Yield();
+                loop.Post(() => seen.Add($"post {n}"));
+                await LoopActor.Yield();
+                seen.Add($"after yield {n}");
+            }
+
+            return seen;
+        }));
+        Assert.Equal(["post 0", "after yield 0", "post 1", "after yield 1", "post 2", "after yield 2"], order);
+    }
+
+    [Fact]
+    public async Task Yield_ThreeCoroutinesPastATurnsBudget_KeepTheirRoundRobinAndAllFinish()
+    {
+        // Rounds of three steps do not divide a turn's budget (256): a turn's budget runs out inside a round, and the
+        // round must go on in the next turn, in order.
+        await using var loop = Spawn();
+        const int rounds = 400;
+        var seen = new List<char>(); // loop-owned
+        var all = await WithinAsync(loop.RunAsync(() =>
+        {
+            async Task Run(char name)
+            {
+                for (int i = 0; i < rounds; i++)
+                {
+                    seen.Add(name);
+                    await LoopActor.Yield();
+                }
+            }
+
+            return Task.FromResult(Task.WhenAll(Run('A'), Run('B'), Run('C')));
+        }));
+        await WithinAsync(all);
+        var expected = string.Concat(Enumerable.Repeat("ABC", rounds));
+        Assert.Equal(expected, await WithinAsync(loop.RunAsync(() => Task.FromResult(new string(seen.ToArray())))));
+    }
+
+    [Fact]
     public async Task Yield_TwoCoroutines_Alternate()
     {
         await using var loop = Spawn();

@@ -74,6 +74,24 @@ public sealed class FairnessTests(ITestOutputHelper output) : GroupTestKit(outpu
             }
         });
 
+    [Fact]
+    public async Task Yield_CoroutineEndsInAStep_ItsLoopLeavesTheThreadToItsSibling()
+    {
+        // The coroutine's last step queues nothing: the turn must end there, with nothing sent to the loop after it,
+        // so that the thread goes on to the sibling (a loop that kept its thread waiting for its own next message would
+        // starve every loop behind it).
+        await using var group = CreateGroup(threads: 1, turnBudget: TurnBudget);
+        var ended = group.Spawn("ended");
+        var sibling = group.Spawn("sibling");
+        Assert.Equal(1, await WithinAsync(ended.RunAsync(async () =>
+        {
+            await LoopActor.Yield();
+            return 1;
+        })));
+        Assert.Equal(2, await WithinAsync(sibling.RunAsync(() => Task.FromResult(2))));
+        Assert.Equal(0, (await WithinAsync(ended.StopAsync())).Discarded);
+    }
+
     /// <summary>Runs <paramref name="hogBody"/> as the hog's one coroutine until the siblings have been served, then ends it and checks the hog's report.</summary>
     private async Task AssertCoroutineHogGivesWayAsync(Func<HogCounter, CancellationTokenSource, Task> hogBody)
     {
