@@ -31,7 +31,7 @@ public abstract class RefusalMessageTests(ITestOutputHelper output) : LoopTestKi
         Assert.Equal("Loop 'refusing' is stopped: the send was refused.", Assert.Throws<LoopStoppedException>(() => loop.Post(static _ => { }, 1)).Message);
         Assert.Equal("Loop 'refusing' is stopped: the query was refused.", (await Assert.ThrowsAsync<LoopStoppedException>(() => loop.QueryPendingAsync())).Message);
 
-        // Nothing accepted was lost to the refusals: the one callback ran, the five sends were counted.
+        // Nothing accepted was lost to the refusals: the one callback ran; the four data-lane sends were counted (a query is not a send).
         Assert.Equal(1, report.Executed);
         Assert.Equal(0, report.Discarded);
         Assert.Equal(4, loop.RefusedMessages); // Post, PostAsync, RunAsync while stopping; Post<TState> once stopped
