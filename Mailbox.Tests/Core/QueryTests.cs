@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Mailbox.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Mailbox.Tests.Core;
@@ -51,16 +52,7 @@ public abstract class QueryTests(ITestOutputHelper output) : LoopTestKit(output)
         using var shutdown = new CancellationTokenSource(); // lives on, as an application's shutdown token does
         var weak = await QueryAndForgetAsync(loop, shutdown.Token);
         await WithinAsync(loop.QueryPendingAsync()); // the control lane keeps its last batch until the next one: move it on
-        await AwaitAssertAsync(
-            () =>
-            {
-                GC.Collect();
-                GC.WaitForPendingFinalizers();
-                GC.Collect();
-                Assert.False(weak.IsAlive, "the answered query is still registered on the caller's token");
-            },
-            Patience,
-            TimeSpan.FromMilliseconds(20));
+        await this.AssertCollectedAsync(weak, "the answered query is still registered on the caller's token");
         await shutdown.CancelAsync(); // and cancelling it now touches nothing of the query
         Assert.Equal(0, (await WithinAsync(loop.QueryPendingAsync())).QueuedMessages);
     }

@@ -121,20 +121,8 @@ public abstract class RefusalMessageTests(ITestOutputHelper output) : LoopTestKi
     }
 
     /// <summary>What <paramref name="call"/> threw, as "type: message": an assertion on a raw thread would end the test process.</summary>
-    private static string Thrown(Action call)
-    {
-        try
-        {
-            call();
-            return "nothing thrown";
-        }
-#pragma warning disable CA1031 // the exception is the subject of the test
-        catch (Exception e)
-#pragma warning restore CA1031
-        {
-            return $"{e.GetType().Name}: {e.Message}";
-        }
-    }
+    private static string Thrown(Action call) =>
+        Record.Exception(call) is { } e ? $"{e.GetType().Name}: {e.Message}" : "nothing thrown";
 }
 
 /// <summary><see cref="RefusalMessageTests"/> on dedicated loops (<see cref="LoopActor.Spawn"/>).</summary>

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Mailbox.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 using Xunit.Abstractions;
 
@@ -147,7 +148,7 @@ public abstract class CoroutineRequestTests(ITestOutputHelper output) : LoopTest
         var (coroutine, task) = await DiscardOneRequestAsync(cts.Token);
 
         await Assert.ThrowsAsync<LoopStoppedException>(() => WithinAsync(task));
-        await AssertCollectedAsync(coroutine, "a discarded request");
+        await this.AssertCollectedAsync(coroutine, "a discarded request is still reachable");
         GC.KeepAlive(cts);
     }
 
@@ -166,7 +167,7 @@ public abstract class CoroutineRequestTests(ITestOutputHelper output) : LoopTest
         Assert.True((await WithinAsync(stop)).TimedOut);
         await Assert.ThrowsAsync<LoopStoppedException>(() => WithinAsync(task));
 
-        await AssertCollectedAsync(coroutine, "an abandoned coroutine");
+        await this.AssertCollectedAsync(coroutine, "an abandoned coroutine is still reachable");
         GC.KeepAlive(loop);
         GC.KeepAlive(cts);
     }
@@ -179,14 +180,6 @@ public abstract class CoroutineRequestTests(ITestOutputHelper output) : LoopTest
         return Task.FromResult(gate);
     }
 
-    private async Task AssertCollectedAsync(WeakReference coroutine, string what) =>
-        await AwaitAssertAsync(() =>
-        {
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-            GC.Collect();
-            Assert.False(coroutine.IsAlive, $"{what} is still reachable");
-        }, Patience, TimeSpan.FromMilliseconds(50));
 
     /// <summary>
     /// A loop of the test's kind that only this method holds (not the kit, which keeps its loops to the test's end), a

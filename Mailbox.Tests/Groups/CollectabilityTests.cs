@@ -14,7 +14,7 @@ public sealed class CollectabilityTests(ITestOutputHelper output) : GroupTestKit
         await using var group = CreateGroup(threads: 1);
         var survivor = group.Spawn("survivor"); // the thread goes on serving a sibling
         var weak = await SpawnUseAndStopAsync(group, clock: null);
-        await AssertCollectedAsync(weak);
+        await this.AssertCollectedAsync(weak, "the stopped grouped loop is still reachable");
         Assert.Equal(1, await WithinAsync(survivor.RunAsync(() => Task.FromResult(1))));
     }
 
@@ -25,23 +25,11 @@ public sealed class CollectabilityTests(ITestOutputHelper output) : GroupTestKit
         await using var group = CreateGroup(threads: 1);
         var survivor = group.Spawn("survivor");
         var weak = await SpawnUseAndStopAsync(group, clock);
-        await AssertCollectedAsync(weak);
+        await this.AssertCollectedAsync(weak, "the stopped grouped loop is still reachable");
         clock.Advance(TimeSpan.FromHours(2));
         Assert.Equal(1, await WithinAsync(survivor.RunAsync(() => Task.FromResult(1))));
     }
 
-    /// <summary>Waits (bounded) until the loop has been collected.</summary>
-    private async Task AssertCollectedAsync(WeakReference weak) =>
-        await AwaitAssertAsync(
-            () =>
-            {
-                GC.Collect();
-                GC.WaitForPendingFinalizers();
-                GC.Collect();
-                Assert.False(weak.IsAlive, "the stopped grouped loop is still reachable");
-            },
-            Patience,
-            TimeSpan.FromMilliseconds(20));
 
     /// <summary>
     /// Spawns a loop, gives it a post, a coroutine with a Yield and (with a clock) a pending timer, stops it and

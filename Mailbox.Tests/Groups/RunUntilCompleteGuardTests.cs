@@ -18,9 +18,9 @@ public sealed class RunUntilCompleteGuardTests(ITestOutputHelper output) : Group
         bool ranOnA = false, ranOnSibling = false; // each written only by its coroutine, which must never run
 
         var thrown = await WithinAsync(a.RunAsync(() => Task.FromResult((
-            OnSelf: Capture(() => a.RunUntilComplete(() => { ranOnA = true; return Task.CompletedTask; })),
-            OnSibling: Capture(() => sibling.RunUntilComplete(() => { ranOnSibling = true; return Task.CompletedTask; })),
-            OnSiblingOfT: Capture(() => sibling.RunUntilComplete(() => { ranOnSibling = true; return Task.FromResult(1); }))))));
+            OnSelf: Record.Exception(() => a.RunUntilComplete(() => { ranOnA = true; return Task.CompletedTask; })),
+            OnSibling: Record.Exception(() => sibling.RunUntilComplete(() => { ranOnSibling = true; return Task.CompletedTask; })),
+            OnSiblingOfT: Record.Exception(() => sibling.RunUntilComplete(() => { ranOnSibling = true; return Task.FromResult(1); }))))));
 
         // The text names the caller and, for a sibling, the loop it would have waited for.
         Assert.StartsWith($"RunUntilComplete was called by loop '{a.Name}' itself: it would wait for the loop while blocking its thread, forever.", AssertGuard(thrown.OnSelf).Message, StringComparison.Ordinal);
@@ -81,18 +81,4 @@ public sealed class RunUntilCompleteGuardTests(ITestOutputHelper output) : Group
         return thrown;
     }
 
-    private static Exception? Capture(Action call)
-    {
-        try
-        {
-            call();
-            return null;
-        }
-#pragma warning disable CA1031 // the exception is the subject of the test
-        catch (Exception e)
-#pragma warning restore CA1031
-        {
-            return e;
-        }
-    }
 }

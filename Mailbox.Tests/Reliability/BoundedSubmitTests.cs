@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Mailbox.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Mailbox.Tests.Reliability;
@@ -20,7 +21,7 @@ public abstract class BoundedSubmitTests(ITestOutputHelper output) : LoopTestKit
         loop.Post(() => { });
 
         var weak = await SubmitRefusedAsync<MailboxFullException>(loop, CancellationToken.None);
-        await AssertCollectedAsync(weak, "a refused request is still registered as queued");
+        await this.AssertCollectedAsync(weak, "a refused request is still registered as queued");
         gate.Open();
         var report = await WithinAsync(loop.StopAsync(StopMode.Immediate));
         Assert.Equal(2, report.Executed + report.Discarded);
@@ -33,7 +34,7 @@ public abstract class BoundedSubmitTests(ITestOutputHelper output) : LoopTestKit
         var loop = Spawn();
         await WithinAsync(loop.StopAsync());
         var weak = await SubmitRefusedAsync<LoopStoppedException>(loop, CancellationToken.None);
-        await AssertCollectedAsync(weak, "a request refused after the stop is still registered as queued");
+        await this.AssertCollectedAsync(weak, "a request refused after the stop is still registered as queued");
         Assert.Equal(1, loop.RefusedMessages);
     }
 
@@ -49,7 +50,7 @@ public abstract class BoundedSubmitTests(ITestOutputHelper output) : LoopTestKit
 
         using var cts = new CancellationTokenSource();
         var weak = await SubmitCancelledWhileWaitingAsync(loop, cts);
-        await AssertCollectedAsync(weak, "a request whose wait for room was cancelled is still registered as queued");
+        await this.AssertCollectedAsync(weak, "a request whose wait for room was cancelled is still registered as queued");
         gate.Open();
         var report = await WithinAsync(loop.StopAsync(StopMode.Immediate));
         Assert.Equal(2, report.Executed + report.Discarded); // the Hold and the post; the cancelled request was never accepted
@@ -132,18 +133,6 @@ public abstract class BoundedSubmitTests(ITestOutputHelper output) : LoopTestKit
         return new WeakReference(payload);
     }
 
-    /// <summary>Waits (bounded) until the payload has been collected.</summary>
-    private async Task AssertCollectedAsync(WeakReference weak, string because) =>
-        await AwaitAssertAsync(
-            () =>
-            {
-                GC.Collect();
-                GC.WaitForPendingFinalizers();
-                GC.Collect();
-                Assert.False(weak.IsAlive, because);
-            },
-            Patience,
-            TimeSpan.FromMilliseconds(20));
 }
 
 /// <summary><see cref="BoundedSubmitTests"/> on dedicated loops (<see cref="LoopActor.Spawn"/>).</summary>
