@@ -86,6 +86,23 @@ public sealed partial class LoopActor
         }
     }
 
+    /// <summary>
+    /// Logs a failure of the loop's own code. A logger that fails at that too has no one left to tell, and the loop must
+    /// still end: the exception is dropped here rather than let out of the turn, where it would end the thread.
+    /// </summary>
+    private void LogReaderFailed(Exception failure)
+    {
+        try
+        {
+            LoopLog.ReaderFailed(_logger, failure, Name);
+        }
+#pragma warning disable CA1031 // the logger itself is what failed
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+    }
+
     private void CompleteObserver()
     {
         try

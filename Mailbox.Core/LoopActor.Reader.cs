@@ -172,7 +172,7 @@ public sealed partial class LoopActor
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            LoopLog.ReaderFailed(_logger, e, Name);
+            LogReaderFailed(e);
             StopAsync(StopMode.Immediate);
             _stopMode = StopMode.Immediate;
             _timedOut = false;

@@ -327,13 +327,24 @@ public sealed partial class LoopActor
             long executed = _executed;
             report = new StopReport(_stopMode, executed, _gate.Accepted - executed, _cancelledCoroutines, _cancelledTimers, _timedOut);
             Volatile.Write(ref _state, (int)LoopState.Stopped);
-            if (_options.Observer is not null)
+            try
             {
-                Publish(new LoopStopped(Name, _time.GetUtcNow(), report));
-            }
+                if (_options.Observer is not null)
+                {
+                    Publish(new LoopStopped(Name, _time.GetUtcNow(), report));
+                }
 
-            LoopLog.Stopped(_logger, Name, report.Executed, report.Discarded, report.CancelledCoroutines, report.CancelledTimers, report.TimedOut);
-            CompleteObserver();
+                CompleteObserver();
+                LoopLog.Stopped(_logger, Name, report.Executed, report.Discarded, report.CancelledCoroutines, report.CancelledTimers, report.TimedOut);
+            }
+#pragma warning disable CA1031 // outside any turn: what escapes here ends the thread, and with it the process
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                // The report is made and the loop is Stopped; a logger that throws now (or while it logs an observer's
+                // failure) must neither take the thread down nor leave the stop's task waiting.
+                LogReaderFailed(e);
+            }
         }
         finally
         {

@@ -40,6 +40,49 @@ public abstract class ReaderFailureTests(ITestOutputHelper output) : LoopTestKit
     }
 
     [Fact]
+    public async Task StopAsync_LoggingTheStoppedEventThrows_TheStopCompletesAndTheThreadServesOn()
+    {
+        // The last thing a loop does is log that it stopped, after its report is made: a logger failing there must not
+        // take the loop's thread (and the process) with it, nor leave the stop's task waiting forever.
+        var logging = new ThrowingLoggerFactory(ThrowingLoggerFactory.StoppedEvent);
+        var loop = Spawn(new LoopOptions { LoggerFactory = logging });
+        loop.Post(static () => { });
+
+        var report = await WithinAsync(loop.StopAsync(StopMode.Drain));
+        Assert.Equal(new StopReport(StopMode.Drain, 1, 0, 0, 0, false), report);
+        Assert.Equal(report, await WithinAsync(loop.Completion));
+        Assert.Equal(LoopState.Stopped, loop.State);
+
+        var failed = Assert.Single(logging.Logged, e => e.Id == ThrowingLoggerFactory.ReaderFailedEvent);
+        Assert.Contains("the logger failed at event 3", Assert.IsType<InvalidOperationException>(failed.Exception).Message, StringComparison.Ordinal);
+
+        // The thread a group shares is still there for the next loop (a dedicated one has ended with its loop).
+        var next = Spawn();
+        Assert.Equal(1, await WithinAsync(next.RunAsync(() => Task.FromResult(1))));
+    }
+
+    [Fact]
+    public async Task AnyWork_TheLoggerThrowsAtEveryEvent_TheLoopEndsImmediateAndTheThreadServesOn()
+    {
+        // The first turn's Started log throws, and so does the log of that failure: the loop has no one left to tell,
+        // and must still end as an Immediate stop that accounts for what it accepted.
+        var logging = new ThrowingLoggerFactory(ThrowingLoggerFactory.EveryEvent);
+        var loop = Spawn(new LoopOptions { LoggerFactory = logging });
+        bool posted = loop.TryPost(static () => { }); // refused if the first turn (which fails) has already begun
+
+        var report = await WithinAsync(loop.Completion);
+
+        Assert.Equal(StopMode.Immediate, report.Mode);
+        Assert.Equal(loop.AcceptedMessages, report.Executed + report.Discarded);
+        Assert.Equal(posted ? 1 : 0, loop.AcceptedMessages);
+        Assert.Equal(LoopState.Stopped, loop.State);
+        Assert.False(loop.TryPost(static () => { }));
+        Assert.Empty(logging.Logged);
+        var next = Spawn();
+        Assert.Equal(1, await WithinAsync(next.RunAsync(() => Task.FromResult(1))));
+    }
+
+    [Fact]
     public async Task MailboxFullNotice_LoggingItThrows_RefusesTheQueryThatWaitedBehindIt()
     {
         // A mailbox-full notice and a query wait on the control lane while a callback holds the loop; the loop takes

@@ -12,6 +12,12 @@ internal sealed class ThrowingLoggerFactory(int failingEvent) : ILoggerFactory, 
     /// <summary><c>LoopLog.Stopping</c>'s event id.</summary>
     public const int StoppingEvent = 2;
 
+    /// <summary>Not an event id: the logger throws at every event.</summary>
+    public const int EveryEvent = -1;
+
+    /// <summary><c>LoopLog.Stopped</c>'s event id.</summary>
+    public const int StoppedEvent = 3;
+
     /// <summary><c>LoopLog.MailboxFull</c>'s event id.</summary>
     public const int MailboxFullEvent = 30;
 
@@ -34,7 +40,7 @@ internal sealed class ThrowingLoggerFactory(int failingEvent) : ILoggerFactory, 
 
     public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
     {
-        if (eventId.Id == failingEvent)
+        if (eventId.Id == failingEvent || failingEvent == EveryEvent)
         {
             throw new InvalidOperationException($"the logger failed at event {eventId.Id}");
         }
