@@ -143,6 +143,36 @@ public sealed class GroupStopTimeoutTests(ITestOutputHelper output) : GroupTestK
         never.SetResult();
     }
 
+    [Fact]
+    public async Task StopAsync_ALoopsTimeoutPassesWhileItsThreadRunsASibling_ItsStopCompletesOnlyOnceItHasRun()
+    {
+        var clock = new FakeTimeProvider();
+        await using var group = CreateGroup(threads: 1);
+        using var gate = new Gate();
+        var probe = CreateTestProbe();
+        var waiting = group.Spawn("waiting", new LoopOptions { TimeProvider = clock });
+        var busy = group.Spawn("busy");
+        busy.Post(gate.Hold);
+        await gate.EnteredAsync();
+        waiting.Post(static () => { });
+        var stop = waiting.StopAsync(StopMode.Drain, StopTimeout);
+        _ = stop.ContinueWith(_ => probe.Tell("stopped"), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+
+        // The thread is busy, but with the sibling: the waiting loop is not stuck, it only has not run, so its stop
+        // must not complete at the timeout with a report guessed from the sibling's turn.
+        clock.Advance(StopTimeout);
+        await probe.ExpectNoMsgAsync(Quiet);
+        Assert.False(stop.IsCompleted);
+
+        gate.Open();
+        var report = await WithinAsync(stop);
+        await probe.ExpectMsgAsync("stopped", Patience);
+        Assert.True(report.TimedOut); // the timeout's message reached it with the stop's, in one batch
+        Assert.Equal(waiting.AcceptedMessages, report.Executed + report.Discarded);
+        Assert.Equal(report, await WithinAsync(waiting.Completion));
+        Assert.False((await WithinAsync(busy.StopAsync())).TimedOut);
+    }
+
     /// <summary>Spawns into <paramref name="group"/> until a loop lands on a thread <paramref name="where"/> accepts; the others are stopped and join <paramref name="finished"/>.</summary>
     private static async Task<LoopActor> SpawnWhereAsync(LoopGroup group, Func<int, bool> where, List<LoopActor> finished, LoopOptions options)
     {
