@@ -111,10 +111,6 @@ public abstract class TimerArrivalTests(ITestOutputHelper output) : LoopTestKit(
         Assert.True(handle.Cancel());
         return new WeakReference(payload);
     }
-
-    /// <summary>Runs <paramref name="action"/> on a thread of its own, so it races the stop even when the pool is busy.</summary>
-    private static Task OnDedicatedThread(Action action) =>
-        Task.Factory.StartNew(action, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 }
 
 /// <summary><see cref="TimerArrivalTests"/> on dedicated loops (<see cref="LoopActor.Spawn"/>).</summary>

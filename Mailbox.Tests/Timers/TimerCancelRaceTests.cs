@@ -69,10 +69,6 @@ public abstract class TimerCancelRaceTests(ITestOutputHelper output) : LoopTestK
 
         Output.WriteLine($"{totalFired} fired, {totalCancelled} cancelled, of {Rounds * TimersPerRound}");
     }
-
-    /// <summary>Runs <paramref name="action"/> on a thread of its own, so two racers start together even when the pool is busy.</summary>
-    private static Task OnDedicatedThread(Action action) =>
-        Task.Factory.StartNew(action, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 }
 
 /// <summary><see cref="TimerCancelRaceTests"/> on dedicated loops (<see cref="LoopActor.Spawn"/>).</summary>

@@ -224,13 +224,6 @@ public abstract class TimerTokenTests(ITestOutputHelper output) : LoopTestKit(ou
             }
         }
     }
-
-    /// <summary>Runs <paramref name="work"/> on a thread of its own, so two racers start together even when the pool is busy.</summary>
-    private static Task<T> OnDedicatedThread<T>(Func<T> work) =>
-        Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-
-    private static Task OnDedicatedThread(Action work) =>
-        Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 }
 
 /// <summary><see cref="TimerTokenTests"/> on dedicated loops (<see cref="LoopActor.Spawn"/>).</summary>
