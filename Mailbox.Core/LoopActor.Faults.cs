@@ -43,11 +43,38 @@ public sealed partial class LoopActor
         Publish(new CallbackFaulted(Name, _time.GetUtcNow(), callbackName, exception, directive));
     }
 
-    /// <summary>From the finalizer thread: log a coroutine fault nobody observed, and hand it to the observer if the loop still runs.</summary>
+    /// <summary>
+    /// From the finalizer thread: a coroutine fault nobody observed. The loop logs it and hands it to the observer on its
+    /// own thread, as every event; only a loop that has stopped has it logged here. Nothing the logger or the clock throws
+    /// may escape on the finalizer thread, where it would end the process, so neither is called here but for that log.
+    /// </summary>
     internal void ReportUnobservedCoroutineFault(string coroutineName, Exception exception)
     {
-        LoopLog.UnobservedCoroutineFault(_logger, exception, Name, coroutineName);
-        SendControl(new ControlMessage(ControlKind.UnobservedFault, new UnobservedCoroutineFault(Name, _time.GetUtcNow(), coroutineName, exception)));
+        if (SendControl(new ControlMessage(ControlKind.UnobservedFault, (coroutineName, exception))))
+        {
+            return;
+        }
+
+        try
+        {
+            LoopLog.UnobservedCoroutineFault(_logger, exception, Name, coroutineName);
+        }
+#pragma warning disable CA1031 // see above
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+    }
+
+    /// <summary>On the loop thread: logs and publishes a fault <see cref="ReportUnobservedCoroutineFault"/> sent.</summary>
+    private void OnUnobservedCoroutineFault(string coroutineName, Exception exception)
+    {
+        if (_options.Observer is not null)
+        {
+            Publish(new UnobservedCoroutineFault(Name, _time.GetUtcNow(), coroutineName, exception));
+        }
+
+        LoopLog.UnobservedCoroutineFault(_logger, exception, Name, coroutineName); // last: a logger that throws ends the loop
     }
 
     private void OnSlowCallback(string callbackName, TimeSpan duration)
@@ -84,6 +111,20 @@ public sealed partial class LoopActor
         {
             LoopLog.ObserverFailed(_logger, e, Name);
         }
+    }
+
+    /// <summary>
+    /// Ends the loop after a failure of its own code (or of its <see cref="TimeProvider"/> while its thread armed its
+    /// timers): logged, then stopped as <see cref="StopMode.Immediate"/>, so the report counts what will never run. On the
+    /// loop thread, in a turn or right after one; the thread finishes the loop next.
+    /// </summary>
+    private void FailOwnCode(Exception failure)
+    {
+        LogReaderFailed(failure);
+        StopAsync(StopMode.Immediate);
+        _stopMode = StopMode.Immediate;
+        _timedOut = false;
+        _exit = true;
     }
 
     /// <summary>

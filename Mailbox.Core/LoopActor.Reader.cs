@@ -172,11 +172,7 @@ public sealed partial class LoopActor
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            LogReaderFailed(e);
-            StopAsync(StopMode.Immediate);
-            _stopMode = StopMode.Immediate;
-            _timedOut = false;
-            _exit = true;
+            FailOwnCode(e);
         }
         finally
         {
@@ -418,7 +414,10 @@ public sealed partial class LoopActor
     internal bool TryScheduleForTimers() =>
         Volatile.Read(ref _status) == StatusIdle && Interlocked.CompareExchange(ref _status, StatusScheduled, StatusIdle) == StatusIdle;
 
-    /// <summary>Tells the thread's clock about the earliest timer if it moved earlier than the one registered. After each turn.</summary>
+    /// <summary>
+    /// Tells the thread's clock about the earliest timer if it moved earlier than the one registered. After each turn.
+    /// A provider that fails to arm for it ends the loop (<see cref="IsExiting"/>): its timers could never fire.
+    /// </summary>
     internal void RegisterTimers()
     {
         AssertOwner();
@@ -435,7 +434,20 @@ public sealed partial class LoopActor
 
         _clockEntry ??= new ClockEntry(this);
         ClockDue = due;
-        if (!_clock.Register(_clockEntry, due))
+        bool armed;
+        try
+        {
+            armed = _clock.Register(_clockEntry, due);
+        }
+#pragma warning disable CA1031 // the provider's failure is this loop's, never its thread's other loops'
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            FailOwnCode(e);
+            return;
+        }
+
+        if (!armed)
         {
             _lt.FlagClockDue();
         }
@@ -505,7 +517,8 @@ public sealed partial class LoopActor
                     OnStopTimeout();
                     break;
                 case ControlKind.UnobservedFault:
-                    Publish((UnobservedCoroutineFault)message.Payload!);
+                    var (coroutineName, exception) = ((string, Exception))message.Payload!;
+                    OnUnobservedCoroutineFault(coroutineName, exception);
                     break;
                 case ControlKind.MailboxFull:
                     Volatile.Write(ref _fullNoticePending, 0);

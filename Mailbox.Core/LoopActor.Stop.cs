@@ -46,6 +46,11 @@ public sealed partial class LoopActor
     /// <param name="timeout">On the loop's clock. When it passes, queued messages are discarded, live coroutines cancelled and then abandoned, and the report says <see cref="StopReport.TimedOut"/>; if a callback is stuck, the task completes at the timeout while <see cref="Completion"/> still waits for the thread.</param>
     /// <returns>The stop's report.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative (other than <see cref="Timeout.InfiniteTimeSpan"/>), or <paramref name="mode"/> is unknown.</exception>
+    /// <remarks>
+    /// A timeout needs a timer of the loop's <see cref="LoopOptions.TimeProvider"/>. What that provider throws reaches the
+    /// caller: if it fails to make the timer, nothing has changed (the loop runs on, and a later call may stop it); if it
+    /// makes the timer and fails to arm it, the stop goes on without a timeout and later calls return its task.
+    /// </remarks>
     public Task<StopReport> StopAsync(StopMode mode = StopMode.Drain, TimeSpan? timeout = null)
     {
         if (!Enum.IsDefined(mode))
@@ -58,8 +63,21 @@ public sealed partial class LoopActor
             throw new ArgumentOutOfRangeException(nameof(timeout), t, "A stop timeout must not be negative.");
         }
 
+        if (Volatile.Read(ref _state) != (int)LoopState.Running)
+        {
+            return StopTaskOfWinner();
+        }
+
+        // Without a timeout the stop completes exactly when Completion does; only a timeout needs a task and a timer of
+        // its own. The timer is made before anything changes, unarmed: a provider that throws then leaves the loop
+        // running as it was, and a stopper that loses the race below never arms its own timeout.
+        bool timed = timeout is { } limit && limit != Timeout.InfiniteTimeSpan;
+        var timeoutTimer = timed
+            ? _time.CreateTimer(static s => ((LoopActor)s!).OnStopTimeoutElapsed(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan)
+            : null;
         if (Interlocked.CompareExchange(ref _state, (int)LoopState.Stopping, (int)LoopState.Running) != (int)LoopState.Running)
         {
+            timeoutTimer?.Dispose();
             return StopTaskOfWinner();
         }
 
@@ -70,22 +88,26 @@ public sealed partial class LoopActor
             Interlocked.Add(ref _refused, _room.FailAll(Stopped("send")));
         }
 
-        // Without a timeout the stop completes exactly when Completion does; only a timeout needs a task of its own.
-        bool timed = timeout is { } limit && limit != Timeout.InfiniteTimeSpan;
         if (timed)
         {
             _stopped = new TaskCompletionSource<StopReport>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _timeoutTimer = timeoutTimer;
         }
 
         var task = _stopped?.Task ?? _completion.Task;
         Volatile.Write(ref _stopTask, task);
-        if (timed)
+        try
         {
-            _timeoutTimer = _time.CreateTimer(static s => ((LoopActor)s!).OnStopTimeoutElapsed(), this, timeout!.Value, Timeout.InfiniteTimeSpan);
+            timeoutTimer?.Change(timeout!.Value, Timeout.InfiniteTimeSpan);
+        }
+        finally
+        {
+            // Sent even when a provider that made the timer fails to arm it: the stop then goes on without its timeout
+            // (later calls return its task), and this caller hears why.
+            bool sent = SendControl(new ControlMessage(ControlKind.Stop));
+            Debug.Assert(sent, "the control lane closes only after a stop");
         }
 
-        bool sent = SendControl(new ControlMessage(ControlKind.Stop));
-        Debug.Assert(sent, "the control lane closes only after a stop");
         return task;
     }
 
@@ -283,6 +305,21 @@ public sealed partial class LoopActor
         }
     }
 
+    /// <summary>A coroutine fault that reached the loop too late for a turn: still logged and published, before the loop's own stop.</summary>
+    private void LogUnobservedAtFinish((string CoroutineName, Exception Exception) fault)
+    {
+        try
+        {
+            OnUnobservedCoroutineFault(fault.CoroutineName, fault.Exception);
+        }
+#pragma warning disable CA1031 // outside any turn: what escapes here ends the thread, and with it the process
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            LogReaderFailed(e);
+        }
+    }
+
     /// <summary>The loop's last act, on its thread after its last turn: final bookkeeping, the report, and the hand-off that completes the tasks.</summary>
     internal void Finish()
     {
@@ -308,6 +345,9 @@ public sealed partial class LoopActor
                         break;
                     case ControlKind.ScheduleTimer when ((TimerHandle)message.Payload!).CancelForStop():
                         _cancelledTimers++;
+                        break;
+                    case ControlKind.UnobservedFault:
+                        LogUnobservedAtFinish(((string, Exception))message.Payload!);
                         break;
                 }
             }

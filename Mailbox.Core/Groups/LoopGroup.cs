@@ -134,6 +134,11 @@ public sealed class LoopGroup : IAsyncDisposable
     /// <param name="timeout">Each loop's stop timeout, on its own clock.</param>
     /// <returns>The sums over every loop the group held; it completes after every thread has exited.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative (other than <see cref="Timeout.InfiniteTimeSpan"/>), or <paramref name="mode"/> is unknown.</exception>
+    /// <remarks>
+    /// A loop whose <see cref="LoopOptions.TimeProvider"/> fails to make or arm the timeout's timer is stopped without a
+    /// timeout; the first such exception is thrown to this caller after every loop is stopping, and later calls return
+    /// the stop's task.
+    /// </remarks>
     public Task<LoopGroupReport> StopAsync(StopMode mode = StopMode.Drain, TimeSpan? timeout = null)
     {
         if (!Enum.IsDefined(mode))
@@ -171,13 +176,31 @@ public sealed class LoopGroup : IAsyncDisposable
         // Every loop is Stopping before this returns, as one loop's StopAsync promises for itself: each stop only sends,
         // so this never blocks, not even on a loop of this group.
         var stops = new Task<StopReport>[loops.Length];
+        Exception? armFailure = null;
         for (int i = 0; i < loops.Length; i++)
         {
-            stops[i] = loops[i].StopAsync(mode, timeout);
+            try
+            {
+                stops[i] = loops[i].StopAsync(mode, timeout);
+            }
+#pragma warning disable CA1031 // only a loop's TimeProvider can throw here (the arguments are checked): it is rethrown below
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                // The loop's provider failed to make or arm the timeout's timer: that loop stops without a timeout, the
+                // others as asked, and the caller hears about it once every loop is stopping.
+                armFailure ??= e;
+                stops[i] = loops[i].StopAsync(mode);
+            }
         }
 
         var stop = FinishStopAsync(loops, stops);
         Volatile.Write(ref _stop, stop);
+        if (armFailure is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(armFailure);
+        }
+
         return stop;
     }
 

@@ -153,6 +153,24 @@ internal sealed class LoopClock : IDisposable
         }
     }
 
+    /// <summary>
+    /// After the provider threw while this clock fired or armed: schedules each registered loop, so that its own turn
+    /// reads the clock and meets the failure itself if it lasts. Registrations and the arming stay as they were: an
+    /// entry is taken as usual once the clock works again (the loop then has one turn more than it needed), and
+    /// <see cref="_armedDue"/> is written only after an arming that did not throw.
+    /// </summary>
+    public void Release(Queue<LoopActor> ready)
+    {
+        _thread.AssertOwner();
+        foreach (var (entry, due) in _due.UnorderedItems)
+        {
+            if (entry.Loop is { } loop && loop.ClockDue == due && loop.TryScheduleForTimers())
+            {
+                ready.Enqueue(loop);
+            }
+        }
+    }
+
     /// <summary>Disposes the provider timer.</summary>
     public void Dispose()
     {

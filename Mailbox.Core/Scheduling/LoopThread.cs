@@ -37,7 +37,11 @@ namespace Mailbox;
 //
 // Timers. Each loop keeps its own timer queue; the thread keeps, per TimeProvider its loops use, one LoopClock: a heap
 // of each loop's earliest due time and one provider ITimer armed for the earliest of them, so 100,000 loops with pending
-// timers are one provider timer and a heap, not 100,000 timers or a scan.
+// timers are one provider timer and a heap, not 100,000 timers or a scan. A provider that throws is the failure of the
+// loops that use it, never of the thread: a loop whose timer it fails to arm after a turn ends as if its own code had
+// failed (LoopActor.RegisterTimers); a clock that fails while the thread fires or arms it, outside every turn, hands each
+// of its loops back to a turn of its own (LoopClock.Release), where the loop reads and arms its clock itself — a failure
+// that lasts then ends each of them that way, one that has passed costs them nothing. No timer is forgotten either way.
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The thread disposes its signal itself when it exits (CompleteAfterExit); nobody else may.")]
 internal sealed class LoopThread
 {
@@ -350,6 +354,11 @@ internal sealed class LoopThread
 
         long ran = loop.RunTurn(_turnBudget, out bool more);
         _executedTotal += ran;
+        if (!loop.IsExiting)
+        {
+            loop.RegisterTimers(); // a provider that fails to arm ends the loop here
+        }
+
         if (loop.IsExiting)
         {
             loop.Finish();
@@ -360,7 +369,6 @@ internal sealed class LoopThread
             return;
         }
 
-        loop.RegisterTimers();
         if (more)
         {
             _ready.Enqueue(loop);
@@ -403,7 +411,16 @@ internal sealed class LoopThread
     {
         foreach (var clock in _clocks)
         {
-            clock.TakeDue(_ready);
+            try
+            {
+                clock.TakeDue(_ready);
+            }
+#pragma warning disable CA1031 // a failing provider must not end the thread; its loops meet the failure in their own turns
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+                clock.Release(_ready);
+            }
         }
 
         // A clock cannot schedule the loop the thread spins for (it is still Scheduled), yet may just have taken that
@@ -491,7 +508,19 @@ internal sealed class LoopThread
     {
         foreach (var clock in _clocks)
         {
-            if (!clock.Arm())
+            bool armed;
+            try
+            {
+                armed = clock.Arm();
+            }
+#pragma warning disable CA1031 // as in FireClocks
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+                return false; // fire the clocks instead of parking: a clock that fails there too releases its loops
+            }
+
+            if (!armed)
             {
                 return false;
             }

@@ -1,3 +1,4 @@
+using Mailbox.Tests.Support;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
@@ -27,7 +28,8 @@ public abstract class UnobservedFaultTests(ITestOutputHelper output) : LoopTestK
         }, Patience);
         Assert.Equal("never awaited", (await ExpectFaultAsync<FormatException>(loop)).Message);
 
-        // Logged too (on the finalizer thread, before the event was sent): event 14, naming the loop and the coroutine.
+        // Logged too (on the loop thread, right after the event): event 14, naming the loop and the coroutine.
+        await WithinAsync(loop.RunAsync(() => Task.CompletedTask)); // the turn that published the event has ended
         var logged = Assert.Single(collector.GetSnapshot(), r => r.Id.Id == 14);
         Assert.Equal(LogLevel.Error, logged.Level);
         Assert.Same(seen!.Exception, logged.Exception);
@@ -70,6 +72,54 @@ public abstract class UnobservedFaultTests(ITestOutputHelper output) : LoopTestK
         Assert.Same(shared, await ExpectFaultAsync<FormatException>(loop));
     }
 
+    [Fact]
+    public async Task RunAsync_FaultedTaskCollectedUnobservedAndLoggingItThrows_EndsTheLoopNotTheProcess()
+    {
+        var probe = CreateTestProbe();
+        var logging = new ThrowingLoggerFactory(ThrowingLoggerFactory.UnobservedFaultEvent);
+        var loop = Spawn(new LoopOptions { Observer = new ProbeObserver(probe, e => e is UnobservedCoroutineFault), LoggerFactory = logging });
+        await FireAndForgetFaultingCoroutine(loop);
+        await AwaitAssertAsync(async () =>
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+            await probe.ExpectMsgAsync<UnobservedCoroutineFault>(TimeSpan.FromMilliseconds(200)); // published before the log
+        }, Patience);
+        Assert.Equal("never awaited", (await ExpectFaultAsync<FormatException>(loop)).Message);
+
+        // The log is the loop's own code: its failure ends the loop, as any failure of a turn does, and the thread and
+        // the process (the finalizer thread, where the log used to be written) go on.
+        var report = await WithinAsync(loop.Completion);
+        Assert.Equal(StopMode.Immediate, report.Mode);
+        Assert.Equal(1, logging.Thrown);
+        Assert.Single(logging.Logged, e => e.Id == ThrowingLoggerFactory.ReaderFailedEvent);
+    }
+
+    [Fact]
+    public async Task RunAsync_FaultedTaskCollectedUnobservedAfterTheLoopStoppedAndLoggingItThrows_TheProcessGoesOn()
+    {
+        var logging = new ThrowingLoggerFactory(ThrowingLoggerFactory.UnobservedFaultEvent);
+        var loop = Spawn(new LoopOptions { LoggerFactory = logging });
+
+        // The faulted task is held until the loop has stopped (other tests collect garbage meanwhile), then dropped.
+        var held = HoldFaultingCoroutine(loop);
+        await AwaitConditionAsync(() => Task.FromResult(held.Value!.IsCompleted), Patience); // IsCompleted does not observe it
+        await WithinAsync(loop.StopAsync());
+        held.Value = null;
+
+        // Nobody runs on the loop any more, so the finalizer thread logs the fault itself; a logger that throws there
+        // must not end the process.
+        await AwaitAssertAsync(() =>
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+            Assert.Equal(1, logging.Thrown);
+            return Task.CompletedTask;
+        }, Patience);
+    }
+
     /// <summary>Starts <paramref name="count"/> coroutines that throw <paramref name="exception"/> and drops their tasks; waits until they have ended.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static async Task FireAndForgetFaultingCoroutines(LoopActor loop, Exception exception, int count)
@@ -98,6 +148,14 @@ public abstract class UnobservedFaultTests(ITestOutputHelper output) : LoopTestK
         await loop.RunAsync(() => Task.CompletedTask);
         await loop.RunAsync(async () => await LoopActor.Yield());
     }
+
+    /// <summary>Starts a coroutine that throws; its task is reachable only through the box.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static StrongBox<Task?> HoldFaultingCoroutine(LoopActor loop) => new(loop.RunAsync(async () =>
+    {
+        await LoopActor.Yield();
+        throw new FormatException("never awaited");
+    }));
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void DropTask(LoopActor loop) => _ = loop.RunAsync(async () =>

@@ -24,6 +24,15 @@ internal sealed class ThrowingLoggerFactory(int failingEvent) : ILoggerFactory, 
     /// <summary><c>LoopLog.ReaderFailed</c>'s event id.</summary>
     public const int ReaderFailedEvent = 13;
 
+    /// <summary><c>LoopLog.UnobservedCoroutineFault</c>'s event id.</summary>
+    public const int UnobservedFaultEvent = 14;
+
+    /// <summary>How many times the logger has thrown; any thread.</summary>
+    private int _thrown;
+
+    /// <summary>How many times the logger has thrown.</summary>
+    public int Thrown => Volatile.Read(ref _thrown);
+
     /// <summary>Every event logged but the failing one, in order, with its exception.</summary>
     public System.Collections.Concurrent.ConcurrentQueue<(int Id, Exception? Exception)> Logged { get; } = new();
 
@@ -42,6 +51,7 @@ internal sealed class ThrowingLoggerFactory(int failingEvent) : ILoggerFactory, 
     {
         if (eventId.Id == failingEvent || failingEvent == EveryEvent)
         {
+            Interlocked.Increment(ref _thrown);
             throw new InvalidOperationException($"the logger failed at event {eventId.Id}");
         }
 
