@@ -136,8 +136,8 @@ public sealed class LoopGroup : IAsyncDisposable
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative (other than <see cref="Timeout.InfiniteTimeSpan"/>), or <paramref name="mode"/> is unknown.</exception>
     /// <remarks>
     /// A loop whose <see cref="LoopOptions.TimeProvider"/> fails to make or arm the timeout's timer is stopped without a
-    /// timeout; the first such exception is thrown to this caller after every loop is stopping, and later calls return
-    /// the stop's task.
+    /// timeout; one such exception (the first met: the loops are stopped in no set order) is thrown to this caller after
+    /// every loop is stopping, and later calls return the stop's task.
     /// </remarks>
     public Task<LoopGroupReport> StopAsync(StopMode mode = StopMode.Drain, TimeSpan? timeout = null)
     {
