@@ -49,7 +49,13 @@ public sealed class FailingTimeProvider(TimeProvider inner) : ForwardingTimeProv
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         FailIfDue(ref _creates, nameof(CreateTimer));
-        return new Timer(this, Inner.CreateTimer(s => Fired(callback, s), state, dueTime, period));
+        return new WatchedTimer(Inner.CreateTimer(s => Fired(callback, s), state, dueTime, period), due =>
+        {
+            if (due != Timeout.InfiniteTimeSpan)
+            {
+                FailIfDue(ref _changes, nameof(ITimer.Change));
+            }
+        });
     }
 
     private void Fired(TimerCallback callback, object? state)
@@ -80,23 +86,6 @@ public sealed class FailingTimeProvider(TimeProvider inner) : ForwardingTimeProv
                 throw new ProviderFailureException(call);
             }
         }
-    }
-
-    private sealed class Timer(FailingTimeProvider owner, ITimer inner) : ITimer
-    {
-        public bool Change(TimeSpan dueTime, TimeSpan period)
-        {
-            if (dueTime != Timeout.InfiniteTimeSpan)
-            {
-                owner.FailIfDue(ref owner._changes, nameof(Change));
-            }
-
-            return inner.Change(dueTime, period);
-        }
-
-        public void Dispose() => inner.Dispose();
-
-        public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 }
 

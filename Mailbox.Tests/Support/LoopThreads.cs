@@ -15,13 +15,23 @@ public static class LoopThreads
     /// dedicated loop always does; a grouped one is spawned until the group places one elsewhere (the loops placed on
     /// the same thread meanwhile are stopped), so the test holds whatever the placement policy.
     /// </summary>
-    public static async Task<LoopActor> SpawnOnAnotherThreadAsync(LoopActor other, Func<LoopActor> spawn)
+    public static Task<LoopActor> SpawnOnAnotherThreadAsync(LoopActor other, Func<LoopActor> spawn) =>
+        SpawnUntilAsync(other, spawn, sameThread: false);
+
+    /// <summary>
+    /// Spawns (with <paramref name="spawn"/>) a grouped loop whose work runs on <paramref name="other"/>'s thread: a
+    /// sibling, whatever the placement policy (the loops placed elsewhere meanwhile are stopped). Grouped loops only.
+    /// </summary>
+    public static Task<LoopActor> SpawnOnTheSameThreadAsync(LoopActor other, Func<LoopActor> spawn) =>
+        SpawnUntilAsync(other, spawn, sameThread: true);
+
+    private static async Task<LoopActor> SpawnUntilAsync(LoopActor other, Func<LoopActor> spawn, bool sameThread)
     {
         int otherThread = await ThreadOfAsync(other);
         for (int attempt = 0; attempt < 64; attempt++)
         {
             var loop = spawn();
-            if (await ThreadOfAsync(loop) != otherThread)
+            if ((await ThreadOfAsync(loop) == otherThread) == sameThread)
             {
                 return loop;
             }
@@ -29,6 +39,6 @@ public static class LoopThreads
             await LoopTestKit.WithinAsync(loop.StopAsync());
         }
 
-        throw new InvalidOperationException("64 spawns in a row landed on the same thread");
+        throw new InvalidOperationException($"64 spawns in a row landed {(sameThread ? "on other threads" : "on the same thread")}");
     }
 }

@@ -14,18 +14,5 @@ public sealed class RecordingTimeProvider(TimeProvider inner) : ForwardingTimePr
     public IReadOnlyList<TimeSpan> Changes => [.. _changes];
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
-        new RecordedTimer(this, Inner.CreateTimer(callback, state, dueTime, period));
-
-    private sealed class RecordedTimer(RecordingTimeProvider owner, ITimer timer) : ITimer
-    {
-        public bool Change(TimeSpan dueTime, TimeSpan period)
-        {
-            owner._changes.Enqueue(dueTime);
-            return timer.Change(dueTime, period);
-        }
-
-        public void Dispose() => timer.Dispose();
-
-        public ValueTask DisposeAsync() => timer.DisposeAsync();
-    }
+        new WatchedTimer(Inner.CreateTimer(callback, state, dueTime, period), _changes.Enqueue);
 }

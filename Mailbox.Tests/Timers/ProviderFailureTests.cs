@@ -148,25 +148,8 @@ public abstract class ProviderFailureTests(ITestOutputHelper output) : LoopTestK
     }
 
     /// <summary>For a grouped loop, a sibling on the same thread that uses the test's own clock; null for a dedicated loop, alone on its thread.</summary>
-    private async Task<LoopActor?> SiblingOfAsync(LoopActor loop)
-    {
-        if (Kind != LoopKind.Grouped)
-        {
-            return null;
-        }
-
-        int thread = await ThreadOfAsync(loop);
-        for (int attempt = 0; attempt < 8; attempt++)
-        {
-            var candidate = Spawn(name: $"candidate {attempt}");
-            if (await ThreadOfAsync(candidate) == thread)
-            {
-                return candidate;
-            }
-        }
-
-        throw new InvalidOperationException("eight spawns in a row landed on other threads");
-    }
+    private async Task<LoopActor?> SiblingOfAsync(LoopActor loop) =>
+        Kind == LoopKind.Grouped ? await SpawnOnTheSameThreadAsync(loop, () => Spawn(name: "sibling")) : null;
 
     /// <summary>The sibling's thread still runs its work (nothing to check for a dedicated loop, whose thread has ended with it).</summary>
     private static async Task ExpectServedAsync(LoopActor? sibling)

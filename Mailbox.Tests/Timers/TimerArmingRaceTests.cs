@@ -34,24 +34,13 @@ public abstract class TimerArmingRaceTests(ITestOutputHelper output) : LoopTestK
         public bool Advanced => Volatile.Read(ref _advanced) != 0;
 
         public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
-            new Timer(this, Inner.CreateTimer(callback, state, dueTime, period));
-
-        private sealed class Timer(AdvanceOnFirstArm owner, ITimer timer) : ITimer
-        {
-            public bool Change(TimeSpan dueTime, TimeSpan period)
+            new WatchedTimer(Inner.CreateTimer(callback, state, dueTime, period), due =>
             {
-                if (dueTime != Timeout.InfiniteTimeSpan && Interlocked.Exchange(ref owner._advanced, 1) == 0)
+                if (due != Timeout.InfiniteTimeSpan && Interlocked.Exchange(ref _advanced, 1) == 0)
                 {
-                    owner.Advance();
+                    Advance();
                 }
-
-                return timer.Change(dueTime, period);
-            }
-
-            public void Dispose() => timer.Dispose();
-
-            public ValueTask DisposeAsync() => timer.DisposeAsync();
-        }
+            });
 
         private void Advance() => inner.Advance(jump);
     }
