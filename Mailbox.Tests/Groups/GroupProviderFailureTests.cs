@@ -23,7 +23,8 @@ public sealed class GroupProviderFailureTests(ITestOutputHelper output) : GroupT
         var busy = group.Spawn("busy", new LoopOptions { TimeProvider = fake });
         var probe = CreateTestProbe();
         failing.CallLater(Due, () => probe.Tell("fired"));
-        await WithinAsync(failing.RunAsync(() => Task.CompletedTask)); // registered with the thread's clock
+        await WithinAsync(failing.RunAsync(() => Task.CompletedTask));
+        await AwaitConditionAsync(() => Task.FromResult(provider.Armings == 1), Patience); // the thread's clock is armed for it
 
         // The sibling re-posts itself until told to stop: the thread runs a turn after a turn and never idles.
         bool hogging = true;

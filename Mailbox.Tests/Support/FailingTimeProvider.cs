@@ -25,6 +25,16 @@ public sealed class FailingTimeProvider(TimeProvider inner) : ForwardingTimeProv
     /// <summary>Calls that failed so far.</summary>
     private int _failures;
 
+    /// <summary>Finite <see cref="ITimer.Change"/> calls that went through.</summary>
+    private int _armings;
+
+    /// <summary>
+    /// How many times a timer of this provider has been armed (a finite <see cref="ITimer.Change"/> that did not fail):
+    /// what a test waits for to know a loop's thread has armed its clock, since a round trip to the loop may end inside
+    /// the very turn whose timer is armed after it.
+    /// </summary>
+    public int Armings => Volatile.Read(ref _armings);
+
     /// <summary>How many calls have thrown so far.</summary>
     public int Failures => Volatile.Read(ref _failures);
 
@@ -54,6 +64,7 @@ public sealed class FailingTimeProvider(TimeProvider inner) : ForwardingTimeProv
             if (due != Timeout.InfiniteTimeSpan)
             {
                 FailIfDue(ref _changes, nameof(ITimer.Change));
+                Interlocked.Increment(ref _armings);
             }
         });
     }

@@ -54,7 +54,8 @@ public abstract class ProviderFailureTests(ITestOutputHelper output) : LoopTestK
         var probe = CreateTestProbe();
         var loop = Spawn(new LoopOptions { TimeProvider = provider });
         loop.CallLater(Due, () => probe.Tell("fired"));
-        await probe.ExpectNoMsgAsync(Quiet); // the loop has armed its thread's clock and the thread has parked
+        await AwaitConditionAsync(() => Task.FromResult(provider.Armings == 1), Patience); // the thread's clock is armed
+        await probe.ExpectNoMsgAsync(Quiet); // and the thread has parked
 
         provider.FailReadsWhenATimerFires(1); // the thread's first read after the wake-up: taking what is due
         Clock.Advance(Due);
@@ -73,6 +74,7 @@ public abstract class ProviderFailureTests(ITestOutputHelper output) : LoopTestK
         var loop = Spawn(new LoopOptions { TimeProvider = provider });
         loop.CallLater(Due, () => probe.Tell("first"));
         loop.CallLater(Due * 2, () => probe.Tell("second"));
+        await AwaitConditionAsync(() => Task.FromResult(provider.Armings == 1), Patience);
         await probe.ExpectNoMsgAsync(Quiet);
 
         // The failure makes the clock hand the loop back to its turn, which fires the first timer and must register the
@@ -95,6 +97,7 @@ public abstract class ProviderFailureTests(ITestOutputHelper output) : LoopTestK
         var loop = Spawn(new LoopOptions { TimeProvider = provider }, "failing");
         var sibling = await SiblingOfAsync(loop);
         loop.CallLater(Due, () => probe.Tell("fired"));
+        await AwaitConditionAsync(() => Task.FromResult(provider.Armings == 1), Patience);
         await probe.ExpectNoMsgAsync(Quiet);
 
         provider.FailReadsWhenATimerFires(FailingTimeProvider.Every);
@@ -114,7 +117,8 @@ public abstract class ProviderFailureTests(ITestOutputHelper output) : LoopTestK
         var probe = CreateTestProbe();
         var loop = Spawn(new LoopOptions { TimeProvider = provider });
         loop.CallLater(Due, () => probe.Tell("fired"));
-        await WithinAsync(loop.RunAsync(() => Task.CompletedTask)); // the timer is registered with the thread's clock
+        await WithinAsync(loop.RunAsync(() => Task.CompletedTask));
+        await AwaitConditionAsync(() => Task.FromResult(provider.Armings == 1), Patience); // the turn that armed it has ended
 
         // A turn with a timer pending and none due reads no clock after its callbacks; the thread's next read is the one
         // that arms its clock before it parks.
@@ -138,6 +142,7 @@ public abstract class ProviderFailureTests(ITestOutputHelper output) : LoopTestK
         var sibling = await SiblingOfAsync(loop);
         loop.CallLater(Due, () => probe.Tell("fired"));
         await WithinAsync(loop.RunAsync(() => Task.CompletedTask));
+        await AwaitConditionAsync(() => Task.FromResult(provider.Armings == 1), Patience);
         loop.Post(() => provider.FailReads(FailingTimeProvider.Every));
 
         var report = await WithinAsync(loop.Completion);
