@@ -63,6 +63,9 @@ public sealed partial class LoopActor
     /// <summary>Whether a turn of this loop is running (so the live count is <see cref="LoopThread.TurnExecuted"/>).</summary>
     private bool _inTurn;
 
+    /// <summary>Turns the thread has given this loop. Written by the loop thread only; read by metrics from any thread.</summary>
+    private long _turns;
+
     /// <summary>The accepted count every message must reach before waiting steps run (Yield's rule); <see cref="NoBound"/> when none.</summary>
     private long _mustReach = NoBound;
 
@@ -113,6 +116,9 @@ public sealed partial class LoopActor
         }
     }
 
+    /// <summary>Turns begun so far, for metrics (any thread).</summary>
+    internal long TurnsForMetrics => Volatile.Read(ref _turns);
+
     /// <summary>Accepted messages not yet taken, for metrics (any thread; a moment's snapshot).</summary>
     internal long DepthForMetrics => Math.Max(0, _gate.Accepted - ExecutedForMetrics);
 
@@ -148,6 +154,7 @@ public sealed partial class LoopActor
     internal long RunTurn(int budget, out bool more)
     {
         AssertOwner();
+        Volatile.Write(ref _turns, _turns + 1); // one plain store a turn: only this thread writes it
         long before = _executed;
         _lt.TurnExecuted = before; // before the thread says it runs this loop: racy readers then see this loop's count
         _lt.Running = this;

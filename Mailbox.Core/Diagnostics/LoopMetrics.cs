@@ -25,6 +25,12 @@ public static class LoopMetrics
     /// <summary>Observable counter: sends refused (stopping, or a full bounded mailbox).</summary>
     public const string MessagesRefused = "mailbox.loop.messages.refused";
 
+    /// <summary>
+    /// Observable counter: turns the loop's thread gave the loop (one is a batch of at most the turn budget). Its rate
+    /// against <see cref="MessagesExecuted"/> is the mean batch a turn ran: near 1 when every message wakes the loop anew.
+    /// </summary>
+    public const string Turns = "mailbox.loop.turns";
+
     /// <summary>Observable gauge: accepted messages waiting in the mailbox.</summary>
     public const string MailboxDepth = "mailbox.loop.mailbox.depth";
 
@@ -56,6 +62,7 @@ public static class LoopMetrics
     {
         s_meter.CreateObservableCounter(MessagesExecuted, () => Observe(loop => loop.ExecutedForMetrics), "{message}", "Accepted messages the loop ran.");
         s_meter.CreateObservableCounter(MessagesRefused, () => Observe(loop => loop.RefusedMessages), "{message}", "Sends the loop refused.");
+        s_meter.CreateObservableCounter(Turns, () => Observe(loop => loop.TurnsForMetrics), "{turn}", "Turns the loop's thread gave the loop; messages executed over turns is the mean batch a turn ran.");
         s_meter.CreateObservableGauge(MailboxDepth, () => Observe(loop => loop.DepthForMetrics), "{message}", "Accepted messages waiting in the mailbox.");
         s_meter.CreateObservableGauge(PendingTimers, () => Observe(loop => (long)loop.PendingTimersForMetrics), "{timer}", "Pending timers, delays included.");
     }
