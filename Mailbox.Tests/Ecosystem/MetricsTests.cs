@@ -72,7 +72,8 @@ public sealed class MetricsTests(ITestOutputHelper output) : LoopTestKit(output)
         await WithinAsync(loop.StopAsync());
     }
 
-    private static long Observe(MetricCollector<long> collector, string loopName)
+    /// <summary>The loop's last observed value of the collector's observable instrument, recorded now.</summary>
+    internal static long Observe(MetricCollector<long> collector, string loopName)
     {
         collector.RecordObservableInstruments();
         return collector.GetMeasurementSnapshot().Last(m => Tagged(m.Tags, loopName)).Value;

@@ -21,13 +21,13 @@ public abstract class TurnMetricsTests(ITestOutputHelper output) : LoopTestKit(o
         var (first, last) = await WithinAsync(loop.RunAsync(async () =>
         {
             await LoopActor.Yield(); // from here on a ready step, in a turn after the one that ran the start
-            long first = Observe(turns, name);
+            long first = MetricsTests.Observe(turns, name);
             for (int i = 0; i < 100; i++)
             {
                 await LoopActor.Yield();
             }
 
-            return (first, Observe(turns, name));
+            return (first, MetricsTests.Observe(turns, name));
         }));
 
         Assert.True(first >= 2, $"the start and the first step are two turns (read {first})");
@@ -49,13 +49,13 @@ public abstract class TurnMetricsTests(ITestOutputHelper output) : LoopTestKit(o
         var (firedBefore, first, last) = await WithinAsync(loop.RunAsync(async () =>
         {
             await LoopActor.Yield();
-            long first = Observe(turns, name);
+            long first = MetricsTests.Observe(turns, name);
             for (int i = 0; i < 100; i++)
             {
                 await LoopActor.Yield();
             }
 
-            return (fired, first, Observe(turns, name));
+            return (fired, first, MetricsTests.Observe(turns, name));
         }));
 
         Assert.Equal(1, firedBefore);
@@ -71,25 +71,19 @@ public abstract class TurnMetricsTests(ITestOutputHelper output) : LoopTestKit(o
         using var gate = new Gate();
         long held = 0; // loop-owned
         int ran = 0;   // loop-owned
-        loop.Post(() => { held = Observe(turns, name); gate.Hold(); });
+        loop.Post(() => { held = MetricsTests.Observe(turns, name); gate.Hold(); });
         await gate.EnteredAsync();
         for (int i = 0; i < 10; i++)
         {
             loop.Post(() => ran++);
         }
 
-        var inTheSameTurn = loop.RunAsync(() => Task.FromResult((Observe(turns, name), ran)));
+        var inTheSameTurn = loop.RunAsync(() => Task.FromResult((MetricsTests.Observe(turns, name), ran)));
         gate.Open();
 
         var (sameTurn, ranBefore) = await WithinAsync(inTheSameTurn);
         Assert.True(held >= 1, $"the callback ran in a turn (read {held})");
         Assert.Equal((held, 10), (sameTurn, ranBefore));
-    }
-
-    private static long Observe(MetricCollector<long> collector, string loopName)
-    {
-        collector.RecordObservableInstruments();
-        return collector.GetMeasurementSnapshot().Last(m => m.Tags.TryGetValue(LoopMetrics.LoopNameTag, out var value) && loopName.Equals(value)).Value;
     }
 }
 
