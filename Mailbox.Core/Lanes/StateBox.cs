@@ -18,10 +18,10 @@ namespace Mailbox;
 internal sealed class StateBox<TState>
 {
     /// <summary>Boxes that move between threads together.</summary>
-    private const int BatchSize = 64;
+    internal const int BatchSize = 64;
 
     /// <summary>Full batches the pool keeps at most (about 65,000 boxes).</summary>
-    private const int MaxSpareBatches = 1024;
+    internal const int MaxSpareBatches = 1024;
 
     /// <summary>Guards <see cref="s_full"/> and <see cref="s_empty"/>.</summary>
     private static readonly Lock s_sync = new();

@@ -1,8 +1,12 @@
+using System.Runtime.CompilerServices;
+
 namespace Mailbox.Tests.Lanes;
 
 /// <summary>
 /// The pool of value-type state boxes on its own: boxes given back on one thread come out again on another once a batch
-/// is full, cleared, and the pool keeps no reference to a state after its callback.
+/// is full, cleared; the pool keeps no reference to a state after its callback, nor to a box it has rented out; a
+/// burst is kept only up to <see cref="StateBox{TState}.MaxSpareBatches"/> batches; and a sender and a loop that trade
+/// boxes allocate nothing once warm, on either side.
 /// </summary>
 public sealed class StateBoxTests
 {
@@ -27,7 +31,123 @@ public sealed class StateBoxTests
         Assert.Null(box.State.Held);
     }
 
+    [Fact]
+    public async Task ASenderAndALoopTradingBoxes_AllocateNothingOnEitherSide_OnceWarm()
+    {
+        // The renting side swaps its spent batch array for a full one; the spent array goes to the returning side,
+        // which fills it again. Round 0 makes the boxes, rounds 1 and 2 the two arrays; from then on nothing is new.
+        const int Rounds = 40;
+        const int Warm = 4;
+        var boxes = new StateBox<TradeState>[StateBox<TradeState>.BatchSize];
+        using var rentTurn = new SemaphoreSlim(1);
+        using var backTurn = new SemaphoreSlim(0);
+        var renter = OnDedicatedThread(() =>
+        {
+            long before = 0;
+            for (int round = 0; round < Rounds; round++)
+            {
+                rentTurn.Wait();
+                if (round == Warm)
+                {
+                    before = GC.GetAllocatedBytesForCurrentThread();
+                }
+
+                for (int i = 0; i < boxes.Length; i++)
+                {
+                    boxes[i] = StateBox<TradeState>.Rent();
+                }
+
+                backTurn.Release();
+            }
+
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        });
+        var giver = OnDedicatedThread(() =>
+        {
+            long before = 0;
+            for (int round = 0; round < Rounds; round++)
+            {
+                backTurn.Wait();
+                if (round == Warm)
+                {
+                    before = GC.GetAllocatedBytesForCurrentThread();
+                }
+
+                foreach (var box in boxes)
+                {
+                    box.Recycle();
+                }
+
+                rentTurn.Release();
+            }
+
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        });
+
+        Assert.Equal((0L, 0L), (await renter, await giver));
+    }
+
+    [Fact]
+    public async Task ABurst_IsKeptOnlyUpToTheSpareBatches_TheRestIsLeftToTheCollector()
+    {
+        // One batch more than the pool keeps, given back on one thread: a thread that then rents as many gets the kept
+        // batches' boxes back, and new boxes for the batch the pool let go.
+        int batches = StateBox<BurstState>.MaxSpareBatches + 1;
+        int size = StateBox<BurstState>.BatchSize;
+        var given = await OnDedicatedThread(() =>
+        {
+            var made = new HashSet<object>(ReferenceEqualityComparer.Instance);
+            for (int i = 0; i < batches * size; i++)
+            {
+                var box = new StateBox<BurstState>();
+                made.Add(box);
+                box.Recycle();
+            }
+
+            return made;
+        });
+
+        int reused = await OnDedicatedThread(() =>
+            Enumerable.Range(0, batches * size).Count(_ => given.Contains(StateBox<BurstState>.Rent())));
+        Assert.Equal(StateBox<BurstState>.MaxSpareBatches * size, reused);
+    }
+
+    [Fact]
+    public async Task BoxesRentedOut_AreNotHeldByThePool_SoOneWhoseMessageIsDroppedIsGarbage()
+    {
+        // A box whose message a stop discards is never given back: the pool must not keep it alive from the batch it
+        // came out of.
+        await OnDedicatedThread(() =>
+        {
+            for (int i = 0; i < StateBox<DroppedState>.BatchSize; i++)
+            {
+                new StateBox<DroppedState>().Recycle();
+            }
+        });
+
+        var rented = await OnDedicatedThread(() =>
+        {
+            var weak = RentAll();
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+            return weak.Count(w => w.IsAlive);
+        });
+        Assert.Equal(0, rented);
+    }
+
+    /// <summary>A whole batch rented and dropped, seen only through weak references (not inlined, so no local keeps one).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static WeakReference[] RentAll() =>
+        Enumerable.Range(0, StateBox<DroppedState>.BatchSize).Select(_ => new WeakReference(StateBox<DroppedState>.Rent())).ToArray();
+
     private readonly record struct BatchState(int Value);
+
+    private readonly record struct TradeState(int Value);
+
+    private readonly record struct BurstState(int Value);
+
+    private readonly record struct DroppedState(int Value);
 
     private readonly record struct HoldingState(object? Held);
 }
