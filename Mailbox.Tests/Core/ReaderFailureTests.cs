@@ -104,6 +104,54 @@ public abstract class ReaderFailureTests(ITestOutputHelper output) : LoopTestKit
         Assert.Equal(StopMode.Immediate, report.Mode);
         Assert.Equal(2, report.Executed + report.Discarded);
     }
+
+    [Fact]
+    public async Task UnobservedFault_WaitingBehindAStopWhoseLogThrows_IsStillLoggedAtTheLoopsEnd()
+    {
+        // A coroutine fault reported from the finalizer waits on the control lane behind the stop; handling the stop
+        // throws (its log), which ends the loop with the fault's message taken and unhandled. The loop's end must
+        // still log it.
+        var logging = new ThrowingLoggerFactory(ThrowingLoggerFactory.StoppingEvent);
+        await using var loop = Spawn(new LoopOptions { LoggerFactory = logging });
+        using var gate = new Gate();
+        loop.Post(gate.Hold);
+        await gate.EnteredAsync();
+        var stop = loop.StopAsync(StopMode.Drain);
+        var fault = new InvalidOperationException("nobody awaited this coroutine");
+        loop.ReportUnobservedCoroutineFault("Lost", fault);
+        gate.Open();
+
+        await WithinAsync(stop);
+
+        Assert.Same(fault, Assert.Single(logging.Logged, e => e.Id == ThrowingLoggerFactory.UnobservedFaultEvent).Exception);
+        Assert.Same(fault, await ExpectFaultAsync<InvalidOperationException>(loop)); // and published to the observer
+    }
+
+    [Fact]
+    public async Task UnobservedFaults_LoggingThemThrows_TheFirstEndsTheLoopAndTheSecondsFailureIsLoggedAtTheEnd()
+    {
+        // Two faults on the control lane; logging the first throws inside the turn and ends the loop (a reader
+        // failure, logged). The second is handled by the loop's end, where its log throws too: that failure must be
+        // logged as well, and must not escape the thread.
+        var logging = new ThrowingLoggerFactory(ThrowingLoggerFactory.UnobservedFaultEvent);
+        await using var loop = Spawn(new LoopOptions { LoggerFactory = logging });
+        using var gate = new Gate();
+        loop.Post(gate.Hold);
+        await gate.EnteredAsync();
+        loop.ReportUnobservedCoroutineFault("First", new InvalidOperationException("first"));
+        loop.ReportUnobservedCoroutineFault("Second", new InvalidOperationException("second"));
+        gate.Open();
+
+        var report = await WithinAsync(loop.Completion);
+
+        Assert.Equal(StopMode.Immediate, report.Mode);
+        Assert.Equal(2, logging.Thrown);
+        var failures = logging.Logged.Where(e => e.Id == ThrowingLoggerFactory.ReaderFailedEvent).ToList();
+        Assert.Equal(2, failures.Count);
+        Assert.All(failures, f => Assert.Contains("the logger failed at event 14", f.Exception!.Message, StringComparison.Ordinal));
+        var published = new[] { await ExpectFaultAsync<InvalidOperationException>(loop), await ExpectFaultAsync<InvalidOperationException>(loop) };
+        Assert.Equal(["first", "second"], published.Select(e => e.Message).Order());
+    }
 }
 
 /// <summary><see cref="ReaderFailureTests"/> on dedicated loops (<see cref="LoopActor.Spawn"/>).</summary>

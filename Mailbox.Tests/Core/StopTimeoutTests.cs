@@ -1,3 +1,4 @@
+using Mailbox.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 using Xunit.Abstractions;
 
@@ -20,6 +21,40 @@ public abstract class StopTimeoutTests(ITestOutputHelper output) : LoopTestKit(o
 
         Assert.Same(loop.Completion, stop); // no timer, no task of its own
         var report = await WithinAsync(stop);
+        Assert.False(report.TimedOut);
+        Assert.Equal(1, report.Executed);
+    }
+
+    [Fact]
+    public async Task StopAsync_ATimedStopThatLosesTheRaceToAnother_ReturnsTheWinnersTask_AndDisposesTheTimerItMade()
+    {
+        // The timeout's timer is made before the race for the stop (a provider that throws must leave the loop as it
+        // was). A timed stopper held inside the provider while another stop wins must return the winner's task and
+        // not leave its unarmed timer behind.
+        var clock = new RecordingTimeProvider(new FakeTimeProvider());
+        await using var loop = Spawn(new LoopOptions { TimeProvider = clock });
+        loop.Post(static () => { });
+        var creating = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var release = new ManualResetEventSlim();
+        int held = 0;
+        clock.BeforeCreate = () =>
+        {
+            if (Interlocked.Exchange(ref held, 1) == 0)
+            {
+                creating.SetResult();
+                release.Wait(Patience);
+            }
+        };
+        int created = clock.Created, disposed = clock.Disposed;
+        var timed = OnDedicatedThread(() => loop.StopAsync(StopMode.Drain, TimeSpan.FromSeconds(5)));
+        await WithinAsync(creating.Task);
+
+        var winner = loop.StopAsync(StopMode.Drain);
+        release.Set();
+
+        Assert.Same(winner, await WithinAsync(timed));
+        Assert.Equal((created + 1, disposed + 1), (clock.Created, clock.Disposed));
+        var report = await WithinAsync(winner);
         Assert.False(report.TimedOut);
         Assert.Equal(1, report.Executed);
     }

@@ -6,7 +6,8 @@ namespace Mailbox.Tests.Support;
 /// </summary>
 /// <param name="inner">The timer made by the inner provider.</param>
 /// <param name="beforeChange">Called with the due time of every <see cref="ITimer.Change"/>, before it reaches <paramref name="inner"/>; what it throws, the change throws.</param>
-public sealed class WatchedTimer(ITimer inner, Action<TimeSpan> beforeChange) : ITimer
+/// <param name="onDispose">Called at every <see cref="Dispose"/>, if given.</param>
+public sealed class WatchedTimer(ITimer inner, Action<TimeSpan> beforeChange, Action? onDispose = null) : ITimer
 {
     public bool Change(TimeSpan dueTime, TimeSpan period)
     {
@@ -14,7 +15,15 @@ public sealed class WatchedTimer(ITimer inner, Action<TimeSpan> beforeChange) : 
         return inner.Change(dueTime, period);
     }
 
-    public void Dispose() => inner.Dispose();
+    public void Dispose()
+    {
+        onDispose?.Invoke();
+        inner.Dispose();
+    }
 
-    public ValueTask DisposeAsync() => inner.DisposeAsync();
+    public ValueTask DisposeAsync()
+    {
+        onDispose?.Invoke();
+        return inner.DisposeAsync();
+    }
 }
