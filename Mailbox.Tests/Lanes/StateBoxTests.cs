@@ -88,6 +88,37 @@ public sealed class StateBoxTests
     }
 
     [Fact]
+    public async Task ASenderRunningAheadOfTheLoop_HandsItsSpentBatchBack_SoTheLoopFillsItInsteadOfANewOne()
+    {
+        // The sender empties a batch and rents once more before the loop has given a full one back: it makes a new
+        // box, and its spent array must go to the returning side then, not only at its next swap.
+        await OnDedicatedThread(() =>
+        {
+            for (int i = 0; i < StateBox<AheadState>.BatchSize; i++)
+            {
+                new StateBox<AheadState>().Recycle();
+            }
+        });
+        var boxes = await OnDedicatedThread(() =>
+            Enumerable.Range(0, StateBox<AheadState>.BatchSize + 1).Select(_ => StateBox<AheadState>.Rent()).ToArray());
+
+        long allocated = await OnDedicatedThread(() =>
+        {
+            // A first touch of the type's thread statics on this thread allocates their storage; with no full batch to
+            // take, this rent only makes a box, leaving the pool as it is.
+            _ = StateBox<AheadState>.Rent();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < StateBox<AheadState>.BatchSize; i++)
+            {
+                boxes[i].Recycle();
+            }
+
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        });
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
     public async Task ABurst_IsKeptOnlyUpToTheSpareBatches_TheRestIsLeftToTheCollector()
     {
         // One batch more than the pool keeps, given back on one thread: a thread that then rents as many gets the kept
@@ -148,6 +179,8 @@ public sealed class StateBoxTests
     private readonly record struct BurstState(int Value);
 
     private readonly record struct DroppedState(int Value);
+
+    private readonly record struct AheadState(int Value);
 
     private readonly record struct HoldingState(object? Held);
 }

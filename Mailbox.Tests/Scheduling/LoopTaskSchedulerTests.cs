@@ -11,6 +11,21 @@ namespace Mailbox.Tests.Scheduling;
 public abstract class LoopTaskSchedulerTests(ITestOutputHelper output) : LoopTestKit(output)
 {
     [Fact]
+    public async Task Scheduler_IsMadeOnceOnFirstUse_AndReadAfterThatAllocatesNothing()
+    {
+        await using var loop = Spawn();
+        var first = loop.Scheduler;
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var again = loop.Scheduler;
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Same(first, again);
+        Assert.Equal(0, allocated);
+        Assert.Same(first, await WithinAsync(loop.RunAsync(() => Task.FromResult(loop.Scheduler))));
+    }
+
+    [Fact]
     public async Task SynchronousContinuation_CompletedOnTheLoopThread_RunsInlineThere()
     {
         await using var loop = Spawn();
