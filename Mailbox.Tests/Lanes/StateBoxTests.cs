@@ -92,13 +92,7 @@ public sealed class StateBoxTests
     {
         // The sender empties a batch and rents once more before the loop has given a full one back: it makes a new
         // box, and its spent array must go to the returning side then, not only at its next swap.
-        await OnDedicatedThread(() =>
-        {
-            for (int i = 0; i < StateBox<AheadState>.BatchSize; i++)
-            {
-                new StateBox<AheadState>().Recycle();
-            }
-        });
+        await GiveBackOneNewBatch<AheadState>();
         var boxes = await OnDedicatedThread(() =>
             Enumerable.Range(0, StateBox<AheadState>.BatchSize + 1).Select(_ => StateBox<AheadState>.Rent()).ToArray());
 
@@ -148,13 +142,7 @@ public sealed class StateBoxTests
     {
         // A box whose message a stop discards is never given back: the pool must not keep it alive from the batch it
         // came out of.
-        await OnDedicatedThread(() =>
-        {
-            for (int i = 0; i < StateBox<DroppedState>.BatchSize; i++)
-            {
-                new StateBox<DroppedState>().Recycle();
-            }
-        });
+        await GiveBackOneNewBatch<DroppedState>();
 
         var rented = await OnDedicatedThread(() =>
         {
@@ -166,6 +154,15 @@ public sealed class StateBoxTests
         });
         Assert.Equal(0, rented);
     }
+
+    /// <summary>A batch of new boxes given back on a thread of its own: the pool then holds one full batch.</summary>
+    private static Task GiveBackOneNewBatch<TState>() => OnDedicatedThread(() =>
+    {
+        for (int i = 0; i < StateBox<TState>.BatchSize; i++)
+        {
+            new StateBox<TState>().Recycle();
+        }
+    });
 
     /// <summary>A whole batch rented and dropped, seen only through weak references (not inlined, so no local keeps one).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
