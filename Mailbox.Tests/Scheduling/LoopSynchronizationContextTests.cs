@@ -36,6 +36,25 @@ public abstract class LoopSynchronizationContextTests(ITestOutputHelper output) 
     }
 
     [Fact]
+    public async Task Post_FromAnotherThread_MakesTheStepInboxOnce_AndAfterThatAllocatesNothing()
+    {
+        await using var loop = Spawn();
+        var context = await ContextOfAsync(loop);
+        var first = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var second = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        SendOrPostCallback complete = static s => ((TaskCompletionSource)s!).SetResult();
+        context.Post(complete, first); // the first foreign step makes the loop's step inbox
+        await WithinAsync(first.Task);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        context.Post(complete, second);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(0, allocated);
+        await WithinAsync(second.Task);
+    }
+
+    [Fact]
     public async Task Send_OnTheLoopThread_RunsInlineBeforeItReturns()
     {
         await using var loop = Spawn();
