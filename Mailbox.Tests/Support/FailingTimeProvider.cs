@@ -25,7 +25,7 @@ public sealed class FailingTimeProvider(TimeProvider inner) : ForwardingTimeProv
     /// <summary>Calls that failed so far.</summary>
     private int _failures;
 
-    /// <summary>Finite <see cref="ITimer.Change"/> calls that went through.</summary>
+    /// <summary>Finite <see cref="ITimer.Change"/> calls that went through, counted after the inner timer took them.</summary>
     private int _armings;
 
     /// <summary>
@@ -59,14 +59,24 @@ public sealed class FailingTimeProvider(TimeProvider inner) : ForwardingTimeProv
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         FailIfDue(ref _creates, nameof(CreateTimer));
-        return new WatchedTimer(Inner.CreateTimer(s => Fired(callback, s), state, dueTime, period), due =>
-        {
-            if (due != Timeout.InfiniteTimeSpan)
+        return new WatchedTimer(
+            Inner.CreateTimer(s => Fired(callback, s), state, dueTime, period),
+            beforeChange: due =>
             {
-                FailIfDue(ref _changes, nameof(ITimer.Change));
-                Interlocked.Increment(ref _armings);
-            }
-        });
+                if (due != Timeout.InfiniteTimeSpan)
+                {
+                    FailIfDue(ref _changes, nameof(ITimer.Change));
+                }
+            },
+            afterChange: due =>
+            {
+                // Counted once the inner timer is armed: a test that advances the clock as soon as it sees the count
+                // must not land between the count and the arming (the timer would then be armed from the advanced time).
+                if (due != Timeout.InfiniteTimeSpan)
+                {
+                    Interlocked.Increment(ref _armings);
+                }
+            });
     }
 
     private void Fired(TimerCallback callback, object? state)

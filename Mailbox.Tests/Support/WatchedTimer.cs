@@ -7,12 +7,19 @@ namespace Mailbox.Tests.Support;
 /// <param name="inner">The timer made by the inner provider.</param>
 /// <param name="beforeChange">Called with the due time of every <see cref="ITimer.Change"/>, before it reaches <paramref name="inner"/>; what it throws, the change throws.</param>
 /// <param name="onDispose">Called at every <see cref="Dispose"/>, if given.</param>
-public sealed class WatchedTimer(ITimer inner, Action<TimeSpan> beforeChange, Action? onDispose = null) : ITimer
+/// <param name="afterChange">
+/// Called with the due time of every <see cref="ITimer.Change"/> once <paramref name="inner"/> has taken it, if given: what
+/// a test that waits for an arming must count, since a clock advanced between the count and the inner change would arm
+/// the inner timer from the advanced time (late by the whole advance).
+/// </param>
+public sealed class WatchedTimer(ITimer inner, Action<TimeSpan> beforeChange, Action? onDispose = null, Action<TimeSpan>? afterChange = null) : ITimer
 {
     public bool Change(TimeSpan dueTime, TimeSpan period)
     {
         beforeChange(dueTime);
-        return inner.Change(dueTime, period);
+        bool changed = inner.Change(dueTime, period);
+        afterChange?.Invoke(dueTime);
+        return changed;
     }
 
     public void Dispose()
