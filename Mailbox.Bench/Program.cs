@@ -27,6 +27,9 @@
 // Many-loops probe (not BenchmarkDotNet): per subject, in a process of its own, 100,000 entities' memory, threads, idle
 // CPU, and one timed spawn, storm and stop (ManyLoopsProbe.cs). 37 s measured on the 2-core machine under load:
 //   dotnet run -c Release --project Mailbox.Bench -- --many-loops-probe [--entities N] [--subject mailbox|akka|proto]
+// Channel floor (not BenchmarkDotNet): a grouped loop's bounded channel alone, made and kept 100,000 times, beside
+// 100,000 grouped loops spawned and stopped, alternated in one process (ChannelFloor.cs):
+//   dotnet run -c Release --no-build --project Mailbox.Bench -- --channel-floor [N]
 // Post harness (not BenchmarkDotNet): one producer's Post and Post<TState> against the raw channel loop, alternated in
 // one process, medians of 5 rounds of 2,000,000 posts (PostHarness.cs); run it in several processes:
 //   for i in $(seq 10); do dotnet run -c Release --no-build --project Mailbox.Bench -- --post-harness; done
@@ -48,6 +51,11 @@ if (args.Contains(PostHarness.Option))
 if (args.Contains(TimerHarness.Option))
 {
     return TimerHarness.Run([.. args.Where(arg => arg != TimerHarness.Option)]);
+}
+
+if (args.Contains(ChannelFloor.Option))
+{
+    return ChannelFloor.Run([.. args.Where(arg => arg != ChannelFloor.Option)]);
 }
 
 if (args.Contains(ManyLoopsProbe.Option))

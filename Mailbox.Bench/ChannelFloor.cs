@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Threading.Channels;
+
+namespace Mailbox.Bench;
+
+/// <summary>
+/// <c>--channel-floor</c>: what a grouped loop's mailbox alone costs to make and keep, beside a whole grouped loop's
+/// spawn and stop, alternated in one process. DESIGN.md gives every loop a <see cref="Channel{T}"/> (a grouped loop's is
+/// bounded, capacity <see cref="int.MaxValue"/>, of 16-byte messages); the loop-groups issue asks for spawn + stop at
+/// ≤ 0.2× the best peer's. This measures how much of that budget the channel takes before any loop code runs.
+/// </summary>
+/// <remarks>
+/// Each round: make <c>N</c> (default 100,000) such channels and keep them all (as 100,000 live loops keep theirs), then
+/// drop them and collect; then spawn <c>N</c> loops into a fresh group of <see cref="Environment.ProcessorCount"/> threads
+/// and stop the group (the probe's spawn and stop, without its round trip and storm). Five rounds after one warm-up;
+/// per round µs per entity and bytes allocated per entity; then min – median – max over the rounds.
+/// Usage: <c>dotnet run -c Release --no-build --project Mailbox.Bench -- --channel-floor [N]</c>.
+/// </remarks>
+public static class ChannelFloor
+{
+    /// <summary>The command-line option that selects this measurement.</summary>
+    public const string Option = "--channel-floor";
+
+    private const int Rounds = 5;
+
+    private static readonly BoundedChannelOptions s_options = new(int.MaxValue)
+    {
+        SingleReader = true,
+        SingleWriter = false,
+        AllowSynchronousContinuations = false,
+    };
+
+    /// <summary>Runs the rounds; returns the process exit code (1 when a group's report is not exact).</summary>
+    public static int Run(IReadOnlyList<string> args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        int n = args.Count > 0 ? int.Parse(args[0], NumberStyles.None, CultureInfo.InvariantCulture) : 100_000;
+        var channels = new Channel<Message>[n];
+        var loops = new LoopActor[n];
+        var channelTimes = new List<double>();
+        var loopTimes = new List<double>();
+        Console.WriteLine($"Channel floor, {n:N0} entities, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+        for (int round = 0; round <= Rounds; round++)
+        {
+            long before = GC.GetTotalAllocatedBytes(precise: true);
+            long start = Stopwatch.GetTimestamp();
+            for (int i = 0; i < n; i++)
+            {
+                channels[i] = Channel.CreateBounded<Message>(s_options);
+            }
+
+            double channelUs = Stopwatch.GetElapsedTime(start).TotalMicroseconds / n;
+            long channelBytes = (GC.GetTotalAllocatedBytes(precise: true) - before) / n;
+            Array.Clear(channels);
+            GC.Collect();
+
+            before = GC.GetTotalAllocatedBytes(precise: true);
+            start = Stopwatch.GetTimestamp();
+            var group = LoopGroup.Create("floor");
+            for (int i = 0; i < n; i++)
+            {
+                loops[i] = group.Spawn("loop");
+            }
+
+            var report = group.StopAsync().GetAwaiter().GetResult();
+            double loopUs = Stopwatch.GetElapsedTime(start).TotalMicroseconds / n;
+            long loopBytes = (GC.GetTotalAllocatedBytes(precise: true) - before) / n;
+            Array.Clear(loops);
+            GC.Collect();
+            if (report.Executed != 0 || report.Discarded != 0)
+            {
+                Console.WriteLine($"the group's report is not exact: {report}");
+                return 1;
+            }
+
+            string label = round == 0 ? "warm-up" : $"round {round}";
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{label}: channel {channelUs:F2} µs {channelBytes} B | loop spawn + stop {loopUs:F2} µs {loopBytes} B | channel / loop {channelUs / loopUs:F2}"));
+            if (round > 0)
+            {
+                channelTimes.Add(channelUs);
+                loopTimes.Add(loopUs);
+            }
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"channel {Spread(channelTimes)} µs per entity; loop spawn + stop {Spread(loopTimes)} µs per entity"));
+        return 0;
+    }
+
+    private static string Spread(List<double> values)
+    {
+        values.Sort();
+        return string.Create(CultureInfo.InvariantCulture, $"{values[0]:F2} – {values[values.Count / 2]:F2} – {values[^1]:F2}");
+    }
+
+    /// <summary>The size of a loop's envelope: two references.</summary>
+    private readonly record struct Message(object? Target, object? State);
+}
