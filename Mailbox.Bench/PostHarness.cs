@@ -1,15 +1,19 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using System.Threading.Channels;
 using Mailbox.Bench.Baselines;
 
 namespace Mailbox.Bench;
 
 /// <summary>
-/// One producer's post throughput, Mailbox against the raw channel loop, alternated in one process (issue 12's
-/// side-by-side harness, kept so that its figures can be reproduced): each round posts <see cref="Posts"/> cached no-op
-/// callbacks from the calling thread and ends when the consumer has run the last; the line printed is the median round
-/// of each subject and their ratio. Run it in several processes — the figure that matters is the spread over processes.
+/// Post throughput, Mailbox against the raw channel loop, alternated in one process (issue 12's side-by-side harness,
+/// kept so that its figures can be reproduced): each round posts <see cref="Posts"/> cached no-op callbacks — from the
+/// calling thread, or split over <c>--producers N</c> threads started for the round — and ends when the consumer has run
+/// the last; the line printed is the median round of each subject and their ratio. With more than one producer a fourth
+/// subject runs too: the raw loop with a 16-byte element (a callback and a null state, the size of Mailbox's envelope),
+/// to tell what the envelope's size costs the channel itself from what Mailbox adds. Run it in several processes — the
+/// figure that matters is the spread over processes.
 /// </summary>
 /// <remarks>
 /// The consumer's count lives alone on its cache lines (<see cref="Tally"/>), and the producer reads nothing the
@@ -28,27 +32,55 @@ internal static class PostHarness
     /// <summary>Rounds per subject, alternated; the median is reported.</summary>
     private const int Rounds = 5;
 
-    public static int Run()
+    public static int Run(IReadOnlyList<string> args)
     {
+        ArgumentNullException.ThrowIfNull(args);
+        int producers = 1;
+        for (int i = 0; i < args.Count; i++)
+        {
+            if (args[i] == "--producers" && i + 1 < args.Count && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out producers) && producers > 0 && Posts % producers == 0)
+            {
+                i++;
+                continue;
+            }
+
+            Console.Error.WriteLine($"{Option}: unknown argument '{args[i]}'; usage: {Option} [--producers N] (N divides {Posts:N0})");
+            return 2;
+        }
+
         var tally = new Tally();
         Action tick = tally.Tick;
         using var raw = new RawChannelLoop("harness-raw");
+        using var raw16 = new RawPairLoop();
         var loop = LoopActor.Spawn("harness-mailbox");
         var rawPost = new Action<Action>(raw.Post);
+        var raw16Post = new Action<Action>(raw16.Post);
         var mailboxPost = new Action<Action>(loop.Post);
+        Action<Action> statePost = _ => loop.Post(static t => t.Tick(), tally);
+        bool many = producers > 1;
 
         // Warm-up: every path JIT-compiled and the channels' segments grown before the measured rounds.
-        Round(tally, rawPost, tick);
-        Round(tally, mailboxPost, tick);
-        RoundState(tally, loop);
+        Round(tally, rawPost, tick, producers);
+        Round(tally, mailboxPost, tick, producers);
+        RoundState(tally, loop, statePost, tick, producers);
+        if (many)
+        {
+            Round(tally, raw16Post, tick, producers);
+        }
+
         var rawRounds = new List<double>();
+        var raw16Rounds = new List<double>();
         var postRounds = new List<double>();
         var stateRounds = new List<double>();
         for (int r = 0; r < Rounds; r++)
         {
-            rawRounds.Add(Round(tally, rawPost, tick));
-            postRounds.Add(Round(tally, mailboxPost, tick));
-            stateRounds.Add(RoundState(tally, loop));
+            rawRounds.Add(Round(tally, rawPost, tick, producers));
+            postRounds.Add(Round(tally, mailboxPost, tick, producers));
+            stateRounds.Add(RoundState(tally, loop, statePost, tick, producers));
+            if (many)
+            {
+                raw16Rounds.Add(Round(tally, raw16Post, tick, producers));
+            }
         }
 
         var report = loop.StopAsync().GetAwaiter().GetResult();
@@ -60,26 +92,58 @@ internal static class PostHarness
         }
 
         double rawMs = Median(rawRounds), postMs = Median(postRounds), stateMs = Median(stateRounds);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"raw {Posts / rawMs / 1000:F1} M/s | Post {Posts / postMs / 1000:F1} M/s ({rawMs / postMs:F2}x raw) | Post<TState> {Posts / stateMs / 1000:F1} M/s ({rawMs / stateMs:F2}x raw)"));
+        string line = string.Create(CultureInfo.InvariantCulture,
+            $"raw {Posts / rawMs / 1000:F1} M/s | Post {Posts / postMs / 1000:F1} M/s ({rawMs / postMs:F2}x raw) | Post<TState> {Posts / stateMs / 1000:F1} M/s ({rawMs / stateMs:F2}x raw)");
+        if (many)
+        {
+            double raw16Ms = Median(raw16Rounds);
+            line = string.Create(CultureInfo.InvariantCulture, $"{producers} producers: {line} | raw, 16-byte element {Posts / raw16Ms / 1000:F1} M/s ({rawMs / raw16Ms:F2}x raw)");
+        }
+
+        Console.WriteLine(line);
         return 0;
     }
 
-    private static double Round(Tally tally, Action<Action> post, Action tick)
+    /// <summary>One round: <see cref="Posts"/> posts of <paramref name="tick"/> through <paramref name="post"/>, from this thread or split over fresh threads.</summary>
+    private static double Round(Tally tally, Action<Action> post, Action tick, int producers)
     {
         tally.Reset(Posts);
         var watch = Stopwatch.StartNew();
-        for (int i = 0; i < Posts; i++)
+        if (producers == 1)
         {
-            post(tick);
+            Produce(post, tick, Posts);
+        }
+        else
+        {
+            var threads = new Thread[producers];
+            for (int i = 0; i < threads.Length; i++)
+            {
+                threads[i] = new Thread(() => Produce(post, tick, Posts / producers)) { IsBackground = true, Name = "harness-producer" };
+            }
+
+            foreach (var thread in threads)
+            {
+                thread.Start();
+            }
+
+            foreach (var thread in threads)
+            {
+                thread.Join();
+            }
         }
 
         tally.Wait();
         return watch.Elapsed.TotalMilliseconds;
     }
 
-    private static double RoundState(Tally tally, LoopActor loop)
+    /// <summary>A round of <c>Post&lt;TState&gt;</c>: with one producer posted straight from the loop below (as the harness always has), else through <paramref name="statePost"/> on each thread.</summary>
+    private static double RoundState(Tally tally, LoopActor loop, Action<Action> statePost, Action tick, int producers)
     {
+        if (producers > 1)
+        {
+            return Round(tally, statePost, tick, producers);
+        }
+
         tally.Reset(Posts);
         var watch = Stopwatch.StartNew();
         for (int i = 0; i < Posts; i++)
@@ -91,10 +155,54 @@ internal static class PostHarness
         return watch.Elapsed.TotalMilliseconds;
     }
 
+    private static void Produce(Action<Action> post, Action tick, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            post(tick);
+        }
+    }
+
     private static double Median(List<double> values)
     {
         values.Sort();
         return values[values.Count / 2];
+    }
+
+    /// <summary>The raw loop with a 16-byte element, a callback and a null state: the raw loop's code, Mailbox's envelope size.</summary>
+    private sealed class RawPairLoop : IDisposable
+    {
+        private readonly Channel<(Action Callback, object? State)> _channel = Channel.CreateUnbounded<(Action Callback, object? State)>(
+            new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
+
+        private readonly Thread _thread;
+
+        public RawPairLoop()
+        {
+            _thread = new Thread(RunReader) { IsBackground = true, Name = "harness-raw16" };
+            _thread.Start();
+        }
+
+        public void Post(Action callback) => _channel.Writer.TryWrite((callback, null));
+
+        public void Dispose()
+        {
+            _channel.Writer.TryComplete();
+            _thread.Join();
+        }
+
+        private void RunReader()
+        {
+            var reader = _channel.Reader;
+            do
+            {
+                while (reader.TryRead(out var item))
+                {
+                    item.Callback();
+                }
+            }
+            while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult());
+        }
     }
 
     /// <summary>The consumer's count, alone on its cache lines; the producer only reads it in <see cref="Reset"/> and <see cref="Wait"/>.</summary>

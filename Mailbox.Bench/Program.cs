@@ -30,9 +30,10 @@
 // Channel floor (not BenchmarkDotNet): a grouped loop's bounded channel alone, made and kept 100,000 times, beside
 // 100,000 grouped loops spawned and stopped, alternated in one process (ChannelFloor.cs):
 //   dotnet run -c Release --no-build --project Mailbox.Bench -- --channel-floor [N]
-// Post harness (not BenchmarkDotNet): one producer's Post and Post<TState> against the raw channel loop, alternated in
-// one process, medians of 5 rounds of 2,000,000 posts (PostHarness.cs); run it in several processes:
-//   for i in $(seq 10); do dotnet run -c Release --no-build --project Mailbox.Bench -- --post-harness; done
+// Post harness (not BenchmarkDotNet): Post and Post<TState> from one producer (or --producers N threads) against the
+// raw channel loop, alternated in one process, medians of 5 rounds of 2,000,000 posts (PostHarness.cs); run it in
+// several processes:
+//   for i in $(seq 10); do dotnet run -c Release --no-build --project Mailbox.Bench -- --post-harness [--producers N]; done
 // Timer harness (not BenchmarkDotNet): random, in-order and cancelled timers against the bare PriorityQueue loop, per
 // population (default 1k, 10k, 100k, 1M), alternated in one process, medians of 5 rounds, then Delay(Zero) steps
 // against Yield steps (TimerHarness.cs):
@@ -45,7 +46,7 @@ using Mailbox.Bench;
 
 if (args.Contains(PostHarness.Option))
 {
-    return PostHarness.Run();
+    return PostHarness.Run([.. args.Where(arg => arg != PostHarness.Option)]);
 }
 
 if (args.Contains(TimerHarness.Option))
