@@ -13,8 +13,10 @@ namespace Mailbox.Bench;
 /// <remarks>
 /// Each round: make <c>N</c> (default 100,000) such channels and keep them all (as 100,000 live loops keep theirs), then
 /// drop them and collect; then spawn <c>N</c> loops into a fresh group of <see cref="Environment.ProcessorCount"/> threads
-/// and stop the group (the probe's spawn and stop, without its round trip and storm). Five rounds after one warm-up;
-/// per round µs per entity and bytes allocated per entity; then min – median – max over the rounds.
+/// and stop the group (the probe's spawn and stop, without its round trip and storm). Before the channels are dropped,
+/// a storm over them on one thread (<see cref="StormFloor"/>): the cost of the channel writes and reads alone that the
+/// probe's storm of one producer over every loop cannot go below. Five rounds after one warm-up; per round µs per entity
+/// and bytes allocated per entity; then min – median – max over the rounds.
 /// Usage: <c>dotnet run -c Release --no-build --project Mailbox.Bench -- --channel-floor [N]</c>.
 /// </remarks>
 public static class ChannelFloor
@@ -23,6 +25,9 @@ public static class ChannelFloor
     public const string Option = "--channel-floor";
 
     private const int Rounds = 5;
+
+    /// <summary>Messages to each channel in the bare-channel storm (the probe's storm sends 100).</summary>
+    private const int StormRounds = 20;
 
     private static readonly BoundedChannelOptions s_options = new(int.MaxValue)
     {
@@ -40,6 +45,8 @@ public static class ChannelFloor
         var loops = new LoopActor[n];
         var channelTimes = new List<double>();
         var loopTimes = new List<double>();
+        var writeTimes = new List<double>();
+        var readTimes = new List<double>();
         Console.WriteLine($"Channel floor, {n:N0} entities, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
         for (int round = 0; round <= Rounds; round++)
         {
@@ -52,6 +59,7 @@ public static class ChannelFloor
 
             double channelUs = Stopwatch.GetElapsedTime(start).TotalMicroseconds / n;
             long channelBytes = (GC.GetTotalAllocatedBytes(precise: true) - before) / n;
+            var (writeNs, readNs) = StormFloor(channels);
             Array.Clear(channels);
             GC.Collect();
 
@@ -75,16 +83,50 @@ public static class ChannelFloor
             }
 
             string label = round == 0 ? "warm-up" : $"round {round}";
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{label}: channel {channelUs:F2} µs {channelBytes} B | loop spawn + stop {loopUs:F2} µs {loopBytes} B | channel / loop {channelUs / loopUs:F2}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{label}: channel {channelUs:F2} µs {channelBytes} B | loop spawn + stop {loopUs:F2} µs {loopBytes} B | channel / loop {channelUs / loopUs:F2} | storm over the bare channels: write {writeNs:F0} ns, read {readNs:F0} ns a message"));
             if (round > 0)
             {
                 channelTimes.Add(channelUs);
                 loopTimes.Add(loopUs);
+                writeTimes.Add(writeNs);
+                readTimes.Add(readNs);
             }
         }
 
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"channel {Spread(channelTimes)} µs per entity; loop spawn + stop {Spread(loopTimes)} µs per entity"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"channel {Spread(channelTimes)} µs per entity; loop spawn + stop {Spread(loopTimes)} µs per entity; bare-channel storm: write {Spread(writeTimes)} ns, read {Spread(readTimes)} ns a message"));
         return 0;
+    }
+
+    /// <summary>
+    /// The storm's floor over the bare channels, on this one thread: <see cref="StormRounds"/> times, one message written
+    /// into every channel in turn, then every channel read in turn. No other thread touches a line, no loop is scheduled:
+    /// what a single producer cannot go below for one message to each of that many channels (the write), and what their
+    /// readers cannot (the read). Returns ns per message for each.
+    /// </summary>
+    private static (double WriteNs, double ReadNs) StormFloor(Channel<Message>[] channels)
+    {
+        var message = new Message(s_options, null);
+        double write = 0, read = 0;
+        for (int round = 0; round < StormRounds; round++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            foreach (var channel in channels)
+            {
+                channel.Writer.TryWrite(message);
+            }
+
+            write += Stopwatch.GetElapsedTime(start).TotalNanoseconds;
+            start = Stopwatch.GetTimestamp();
+            foreach (var channel in channels)
+            {
+                channel.Reader.TryRead(out _);
+            }
+
+            read += Stopwatch.GetElapsedTime(start).TotalNanoseconds;
+        }
+
+        double messages = (double)StormRounds * channels.Length;
+        return (write / messages, read / messages);
     }
 
     private static string Spread(List<double> values)
