@@ -47,7 +47,7 @@ public static class ChannelFloor
         var loopTimes = new List<double>();
         var writeTimes = new List<double>();
         var readTimes = new List<double>();
-        Console.WriteLine($"Channel floor, {n:N0} entities, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+        Console.WriteLine($"Channel floor, {n:N0} entities, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, load {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "unknown")}");
         for (int round = 0; round <= Rounds; round++)
         {
             long before = GC.GetTotalAllocatedBytes(precise: true);
