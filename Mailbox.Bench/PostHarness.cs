@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
+using Akka.Actor;
+using Akka.Configuration;
 using Mailbox.Bench.Baselines;
 
 namespace Mailbox.Bench;
@@ -12,8 +14,10 @@ namespace Mailbox.Bench;
 /// calling thread, or split over <c>--producers N</c> threads started for the round — and ends when the consumer has run
 /// the last; the line printed is the median round of each subject and their ratio. With more than one producer a fourth
 /// subject runs too: the raw loop with a 16-byte element (a callback and a null state, the size of Mailbox's envelope),
-/// to tell what the envelope's size costs the channel itself from what Mailbox adds. Run it in several processes — the
-/// figure that matters is the spread over processes.
+/// to tell what the envelope's size costs the channel itself from what Mailbox adds. With <c>--peers</c> two more run:
+/// Akka.NET's <c>Tell</c> to an actor on its default dispatcher (the "≥ 1.5× Akka.NET" peer, in the same
+/// process), and <see cref="QueueLoop"/>, a loop on a lock-free queue without a channel (what the channel's lock costs).
+/// Run it in several processes — the figure that matters is the spread over processes.
 /// </summary>
 /// <remarks>
 /// The consumer's count lives alone on its cache lines (<see cref="Tally"/>), and the producer reads nothing the
@@ -36,15 +40,22 @@ internal static class PostHarness
     {
         ArgumentNullException.ThrowIfNull(args);
         int producers = 1;
+        bool peers = false;
         for (int i = 0; i < args.Count; i++)
         {
+            if (args[i] == "--peers")
+            {
+                peers = true;
+                continue;
+            }
+
             if (args[i] == "--producers" && i + 1 < args.Count && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out producers) && producers > 0 && Posts % producers == 0)
             {
                 i++;
                 continue;
             }
 
-            Console.Error.WriteLine($"{Option}: unknown argument '{args[i]}'; usage: {Option} [--producers N] (N divides {Posts:N0})");
+            Console.Error.WriteLine($"{Option}: unknown argument '{args[i]}'; usage: {Option} [--producers N] [--peers] (N divides {Posts:N0})");
             return 2;
         }
 
@@ -58,6 +69,11 @@ internal static class PostHarness
         var mailboxPost = new Action<Action>(loop.Post);
         Action<Action> statePost = _ => loop.Post(static t => t.Tick(), tally);
         bool many = producers > 1;
+        using var queue = new QueueLoop("harness-queue");
+        var queuePost = new Action<Action>(queue.Post);
+        using var akka = peers ? ActorSystem.Create("harness", ConfigurationFactory.ParseString("akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING")) : null;
+        var actor = akka?.ActorOf(Props.Create(() => new TallyActor(tally)), "tally");
+        Action<Action> akkaPost = _ => actor!.Tell(TallyActor.Tick, ActorRefs.NoSender);
 
         // Warm-up: every path JIT-compiled and the channels' segments grown before the measured rounds.
         Round(tally, rawPost, tick, producers);
@@ -68,12 +84,26 @@ internal static class PostHarness
             Round(tally, raw16Post, tick, producers);
         }
 
+        if (peers)
+        {
+            Round(tally, akkaPost, tick, producers);
+            Round(tally, queuePost, tick, producers);
+        }
+
         var rawRounds = new List<double>();
         var raw16Rounds = new List<double>();
         var postRounds = new List<double>();
         var stateRounds = new List<double>();
+        var akkaRounds = new List<double>();
+        var queueRounds = new List<double>();
         for (int r = 0; r < Rounds; r++)
         {
+            if (peers)
+            {
+                akkaRounds.Add(Round(tally, akkaPost, tick, producers));
+                queueRounds.Add(Round(tally, queuePost, tick, producers));
+            }
+
             rawRounds.Add(Round(tally, rawPost, tick, producers));
             postRounds.Add(Round(tally, mailboxPost, tick, producers));
             stateRounds.Add(RoundState(tally, loop, statePost, tick, producers));
@@ -98,6 +128,14 @@ internal static class PostHarness
         {
             double raw16Ms = Median(raw16Rounds);
             line = string.Create(CultureInfo.InvariantCulture, $"{producers} producers: {line} | raw, 16-byte element {Posts / raw16Ms / 1000:F1} M/s ({rawMs / raw16Ms:F2}x raw)");
+        }
+
+        if (peers)
+        {
+            // Akka.NET over Mailbox: above 1, Mailbox is that many times faster (the target is 1.5).
+            double akkaMs = Median(akkaRounds), queueMs = Median(queueRounds);
+            line = string.Create(CultureInfo.InvariantCulture,
+                $"{line} | Akka.NET {Posts / akkaMs / 1000:F1} M/s (Post {akkaMs / postMs:F2}x, Post<TState> {akkaMs / stateMs:F2}x, raw {akkaMs / rawMs:F2}x as fast) | lock-free queue loop {Posts / queueMs / 1000:F1} M/s ({rawMs / queueMs:F2}x raw, {akkaMs / queueMs:F2}x Akka.NET)");
         }
 
         Console.WriteLine(line);
@@ -167,6 +205,15 @@ internal static class PostHarness
     {
         values.Sort();
         return values[values.Count / 2];
+    }
+
+    /// <summary>Akka.NET's subject: a ReceiveActor on the default dispatcher that counts each message on the tally.</summary>
+    private sealed class TallyActor : ReceiveActor
+    {
+        /// <summary>The one cached message every post sends.</summary>
+        public static readonly object Tick = new();
+
+        public TallyActor(Tally tally) => ReceiveAny(_ => tally.Tick());
     }
 
     /// <summary>The raw loop with a 16-byte element, a callback and a null state: the raw loop's code, Mailbox's envelope size.</summary>
