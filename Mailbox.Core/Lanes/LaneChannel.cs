@@ -1,0 +1,123 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
+using System.Threading.Channels;
+
+namespace Mailbox;
+
+/// <summary>
+/// A dedicated loop's data lane: an unbounded, never-completed <see cref="Channel{T}"/> whose writer takes no lock.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Why not <c>Channel.CreateUnbounded</c>. The platform's single-reader unbounded channel keeps its items in the same
+/// <see cref="ConcurrentQueue{T}"/> as this one, but every <c>TryWrite</c> takes a lock around the enqueue, for two jobs:
+/// completing the channel atomically with respect to writes, and handing an item to a reader blocked in
+/// <c>ReadAsync</c>/<c>WaitToReadAsync</c>. A loop's lane needs neither: acceptance and its exact count are the send
+/// gate's (<see cref="SendGate"/>; the lane is never completed), and the loop's thread never waits on the channel (it
+/// parks on its own signal, <c>Scheduling/LoopThread.cs</c>). With two or more producers that lock was the send path's
+/// cost: the producers hand its cache line back and forth and, on a machine with fewer cores than threads, one waits for
+/// another that was preempted holding it (benchmarks.md, "Two and four producers: the channel's lock").
+/// </para>
+/// <para>
+/// What is kept of the contract: <see cref="ChannelWriter{T}.TryComplete"/> stays the base's (false: this channel is
+/// never completed, and its <see cref="ChannelReader{T}.Completion"/> never completes); <c>WaitToReadAsync</c> works for
+/// any reader that does wait (none in the library), with the usual handshake — the writer's enqueue is an interlocked
+/// operation before it reads the waiter, the waiter is published with an interlocked exchange before the queue is
+/// looked at again — so an item is never left behind a waiting reader.
+/// </para>
+/// </remarks>
+internal sealed class LaneChannel : Channel<Envelope>
+{
+    /// <summary>The items; any thread enqueues, the loop's thread dequeues.</summary>
+    private readonly ConcurrentQueue<Envelope> _items = new();
+
+    /// <summary>A reader waiting in <c>WaitToReadAsync</c>, if any; whoever swaps it out completes it.</summary>
+    private TaskCompletionSource<bool>? _waiter;
+
+    public LaneChannel()
+    {
+        Reader = new LaneReader(this);
+        Writer = new LaneWriter(this);
+    }
+
+    /// <summary>Completes the waiting reader, if one waits, after an item was enqueued.</summary>
+    private void WakeWaiter()
+    {
+        if (Volatile.Read(ref _waiter) is { } waiter && Interlocked.CompareExchange(ref _waiter, null, waiter) == waiter)
+        {
+            waiter.TrySetResult(true);
+        }
+    }
+
+    private sealed class LaneWriter(LaneChannel parent) : ChannelWriter<Envelope>
+    {
+        public override bool TryWrite(Envelope item)
+        {
+            parent._items.Enqueue(item); // an interlocked claim of the slot: the fence before the waiter is read
+            parent.WakeWaiter();
+            return true;
+        }
+
+        public override ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken = default) =>
+            cancellationToken.IsCancellationRequested ? ValueTask.FromCanceled<bool>(cancellationToken) : new ValueTask<bool>(true);
+
+        public override ValueTask WriteAsync(Envelope item, CancellationToken cancellationToken = default)
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return ValueTask.FromCanceled(cancellationToken);
+            }
+
+            TryWrite(item);
+            return default;
+        }
+    }
+
+    private sealed class LaneReader(LaneChannel parent) : ChannelReader<Envelope>
+    {
+        public override bool CanCount => true;
+
+        public override bool CanPeek => true;
+
+        public override int Count => parent._items.Count;
+
+        public override bool TryRead([MaybeNullWhen(false)] out Envelope item) => parent._items.TryDequeue(out item);
+
+        public override bool TryPeek([MaybeNullWhen(false)] out Envelope item) => parent._items.TryPeek(out item);
+
+        public override ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default)
+        {
+            if (!parent._items.IsEmpty)
+            {
+                return new ValueTask<bool>(true);
+            }
+
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return ValueTask.FromCanceled<bool>(cancellationToken);
+            }
+
+            var waiter = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            Interlocked.Exchange(ref parent._waiter, waiter)?.TrySetResult(true); // a single reader: an older waiter just looks again
+            if (!parent._items.IsEmpty)
+            {
+                parent.WakeWaiter(); // an item came before the waiter was published: its writer may not have seen it
+            }
+
+            if (cancellationToken.CanBeCanceled)
+            {
+                var registration = cancellationToken.UnsafeRegister(static (state, token) =>
+                {
+                    var (channel, w) = ((LaneChannel, TaskCompletionSource<bool>))state!;
+                    if (Interlocked.CompareExchange(ref channel._waiter, null, w) == w)
+                    {
+                        w.TrySetCanceled(token);
+                    }
+                }, (parent, waiter));
+                waiter.Task.ContinueWith(static (_, r) => ((CancellationTokenRegistration)r!).Dispose(), registration, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
+
+            return new ValueTask<bool>(waiter.Task);
+        }
+    }
+}
