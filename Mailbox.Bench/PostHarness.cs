@@ -17,6 +17,8 @@ namespace Mailbox.Bench;
 /// to tell what the envelope's size costs the channel itself from what Mailbox adds. With <c>--peers</c> two more run:
 /// Akka.NET's <c>Tell</c> to an actor on its default dispatcher (the "≥ 1.5× Akka.NET" peer, in the same
 /// process), and <see cref="QueueLoop"/>, a loop on a lock-free queue without a channel (what the channel's lock costs).
+/// With <c>--grouped</c> the Mailbox loop is a grouped one (a <see cref="LoopGroup"/> of one thread), whose data lane is
+/// the platform's bounded channel rather than a dedicated loop's lock-free one.
 /// Run it in several processes — the figure that matters is the spread over processes.
 /// </summary>
 /// <remarks>
@@ -40,12 +42,13 @@ internal static class PostHarness
     {
         ArgumentNullException.ThrowIfNull(args);
         int producers = 1;
-        bool peers = false;
+        bool peers = false, grouped = false;
         for (int i = 0; i < args.Count; i++)
         {
-            if (args[i] == "--peers")
+            if (args[i] is "--peers" or "--grouped")
             {
-                peers = true;
+                peers |= args[i] == "--peers";
+                grouped |= args[i] == "--grouped";
                 continue;
             }
 
@@ -55,7 +58,7 @@ internal static class PostHarness
                 continue;
             }
 
-            Console.Error.WriteLine($"{Option}: unknown argument '{args[i]}'; usage: {Option} [--producers N] [--peers] (N divides {Posts:N0})");
+            Console.Error.WriteLine($"{Option}: unknown argument '{args[i]}'; usage: {Option} [--producers N] [--peers] [--grouped] (N divides {Posts:N0})");
             return 2;
         }
 
@@ -63,7 +66,8 @@ internal static class PostHarness
         Action tick = tally.Tick;
         using var raw = new RawChannelLoop("harness-raw");
         using var raw16 = new RawPairLoop();
-        var loop = LoopActor.Spawn("harness-mailbox");
+        var group = grouped ? LoopGroup.Create("harness-group", new LoopGroupOptions { ThreadCount = 1 }) : null;
+        var loop = group?.Spawn("harness-mailbox") ?? LoopActor.Spawn("harness-mailbox");
         var rawPost = new Action<Action>(raw.Post);
         var raw16Post = new Action<Action>(raw16.Post);
         var mailboxPost = new Action<Action>(loop.Post);
@@ -114,6 +118,7 @@ internal static class PostHarness
         }
 
         var report = loop.StopAsync().GetAwaiter().GetResult();
+        group?.StopAsync().GetAwaiter().GetResult();
         long posted = (2L + (2L * Rounds)) * Posts; // two warm-up rounds and two measured ones per round reach the loop
         if (report.Executed != posted || report.Discarded != 0)
         {

@@ -34,11 +34,7 @@ public sealed partial class LoopActor : IAsyncDisposable
     /// <summary>
     /// The data lane (posts and <c>RunAsync</c> requests), where senders write once <see cref="_gate"/> has accepted them:
     /// a single-reader <see cref="Channel{T}"/>, never completed (the gate is the acceptance point) and never full (bounds
-    /// come from <see cref="_room"/>). A dedicated loop's is a <see cref="LaneChannel"/>: the platform's unbounded channel's
-    /// queue without the lock its writer takes, a lock with no job in a lane that is never completed and never waited on,
-    /// and the send path's whole cost with two or more producers (1,200 B). A grouped loop's is the platform's bounded
-    /// channel at <see cref="int.MaxValue"/>, lock and all — the same lane logically, two thirds of the memory (800 B),
-    /// which a hundred thousand loops feel more than a lock per write: a grouped loop seldom has many senders streaming.
+    /// come from <see cref="_room"/>) — a <see cref="LaneChannel"/>, whose writers and reader take no lock.
     /// </summary>
     private readonly ChannelWriter<Envelope> _writer;
 
@@ -96,6 +92,12 @@ public sealed partial class LoopActor : IAsyncDisposable
     /// <summary>The scheduler behind <see cref="Scheduler"/>; created on first use.</summary>
     private LoopTaskScheduler? _scheduler;
 
+    /// <summary>A dedicated loop's first lane ring: a <c>ConcurrentQueue</c>'s first segment (a dedicated loop is one of few, and often busy).</summary>
+    private const int DedicatedLaneRing = 32;
+
+    /// <summary>A grouped loop's first lane ring: 8 slots, 192 B (one of many loops, most of them quiet; a busy one doubles it).</summary>
+    private const int GroupedLaneRing = 8;
+
     /// <summary>Nothing to run: a sender must schedule the loop.</summary>
     private const int StatusIdle = 0;
 
@@ -110,14 +112,7 @@ public sealed partial class LoopActor : IAsyncDisposable
         Name = name;
         _options = options;
         _time = options.TimeProvider;
-        Channel<Envelope> channel = group is null
-            ? new LaneChannel()
-            : Channel.CreateBounded<Envelope>(new BoundedChannelOptions(int.MaxValue)
-            {
-                SingleReader = true,
-                SingleWriter = false,
-                AllowSynchronousContinuations = false,
-            });
+        var channel = new LaneChannel(group is null ? DedicatedLaneRing : GroupedLaneRing);
         _writer = channel.Writer;
         _reader = channel.Reader;
         if (options.MailboxCapacity is int capacity)

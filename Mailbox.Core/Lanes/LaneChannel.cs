@@ -1,26 +1,30 @@
-using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using System.Threading.Channels;
 
 namespace Mailbox;
 
 /// <summary>
-/// A dedicated loop's data lane: an unbounded, never-completed <see cref="Channel{T}"/> whose writer takes no lock.
+/// A loop's data lane: an unbounded, never-completed <see cref="Channel{T}"/> whose writer takes no lock.
 /// </summary>
 /// <remarks>
 /// <para>
-/// Why not <c>Channel.CreateUnbounded</c>. The platform's single-reader unbounded channel keeps its items in the same
-/// <see cref="ConcurrentQueue{T}"/> as this one, but every <c>TryWrite</c> takes a lock around the enqueue, for two jobs:
+/// Why not the platform's channels. The single-reader unbounded one keeps its items in a
+/// <see cref="System.Collections.Concurrent.ConcurrentQueue{T}"/>, but every <c>TryWrite</c> takes a lock around the
+/// enqueue; the bounded one takes a lock for every write and every read. The locks have two jobs:
 /// completing the channel atomically with respect to writes, and handing an item to a reader blocked in
 /// <c>ReadAsync</c>/<c>WaitToReadAsync</c>. A loop's lane needs neither: acceptance and its exact count are the send
 /// gate's (<see cref="SendGate"/>; the lane is never completed), and the loop's thread never waits on the channel (it
 /// parks on its own signal, <c>Scheduling/LoopThread.cs</c>). With two or more producers that lock was the send path's
 /// cost: the producers hand its cache line back and forth and, on a machine with fewer cores than threads, one waits for
-/// another that was preempted holding it (benchmarks.md, "Two and four producers: the channel's lock").
+/// another that was preempted holding it; a grouped loop on the bounded channel paid it on both ends, one producer
+/// included (benchmarks.md, "Run of 2026-12-04, late"). The items live in a <see cref="LaneQueue"/>, which can start
+/// smaller than a <c>ConcurrentQueue</c>'s 32 slots: a grouped loop's lane (8 slots) is about 380 B, where the bounded
+/// channel's was 800 B and the unbounded one's 1,472 B.
 /// </para>
 /// <para>
 /// What is kept of the contract: <see cref="ChannelWriter{T}.TryComplete"/> stays the base's (false: this channel is
-/// never completed, and its <see cref="ChannelReader{T}.Completion"/> never completes); <c>WaitToReadAsync</c> works for
+/// never completed, and its <see cref="ChannelReader{T}.Completion"/> never completes); <c>Count</c> is not offered
+/// (<c>CanCount</c> false: nothing in the library counts the lane, the gate does); <c>WaitToReadAsync</c> works for
 /// any reader that does wait (none in the library), with the usual handshake — the writer's enqueue is an interlocked
 /// operation before it reads the waiter, the waiter is published with an interlocked exchange before the queue is
 /// looked at again — so an item is never left behind a waiting reader.
@@ -29,13 +33,15 @@ namespace Mailbox;
 internal sealed class LaneChannel : Channel<Envelope>
 {
     /// <summary>The items; any thread enqueues, the loop's thread dequeues.</summary>
-    private readonly ConcurrentQueue<Envelope> _items = new();
+    private readonly LaneQueue _items;
 
     /// <summary>A reader waiting in <c>WaitToReadAsync</c>, if any; whoever swaps it out completes it.</summary>
     private TaskCompletionSource<bool>? _waiter;
 
-    public LaneChannel()
+    /// <param name="initialLength">The queue's first ring, a power of two of at least 2: small for a grouped loop (most are quiet), larger for a dedicated one.</param>
+    public LaneChannel(int initialLength)
     {
+        _items = new LaneQueue(initialLength);
         Reader = new LaneReader(this);
         Writer = new LaneWriter(this);
     }
@@ -75,11 +81,7 @@ internal sealed class LaneChannel : Channel<Envelope>
 
     private sealed class LaneReader(LaneChannel parent) : ChannelReader<Envelope>
     {
-        public override bool CanCount => true;
-
         public override bool CanPeek => true;
-
-        public override int Count => parent._items.Count;
 
         public override bool TryRead([MaybeNullWhen(false)] out Envelope item) => parent._items.TryDequeue(out item);
 
