@@ -100,6 +100,79 @@ public sealed class SendGateTests
     }
 
     [Fact]
+    public void TakeStripes_AGroupedGateWithEntries_KeepsItsCountAndTakesLaterEntriesOnStripes()
+    {
+        var gate = new SendGate(1);
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.True(gate.TryEnter());
+        }
+
+        gate.TakeStripes(); // what two senders meeting on the one counter do
+
+        Assert.False(gate.IsSingle);
+        Assert.Equal(3, gate.Accepted);
+        Assert.True(gate.TryEnter());
+        Assert.True(gate.TryEnter());
+        Assert.Equal(5, gate.Accepted);
+        Assert.True(gate.Close());
+        Assert.Equal(5, gate.Accepted);
+        Assert.False(gate.TryEnter());
+        Assert.Equal(5, gate.Accepted);
+    }
+
+    [Fact]
+    public void TakeStripes_AfterClose_TakesNone_AndTheGateStaysClosed()
+    {
+        var gate = new SendGate(1);
+        Assert.True(gate.TryEnter());
+        Assert.True(gate.Close());
+
+        gate.TakeStripes(); // a sender that lost the race to the closer
+
+        Assert.True(gate.IsSingle);
+        Assert.False(gate.TryEnter());
+        Assert.Equal(1, gate.Accepted);
+    }
+
+    [Fact]
+    public async Task GroupedGate_SendersMeetingOnItWhileItCloses_AcceptExactlyWhatTheCloseCounts()
+    {
+        // Four senders on a one-counter gate: their CASes collide, so the gate takes stripes mid-stream, and a close lands
+        // somewhere in it. Whatever the interleaving, the entries that were told "accepted" are the total the close fixed.
+        const int Senders = 4, Cap = 200_000;
+        for (int attempt = 0; attempt < 5; attempt++)
+        {
+            var holder = new GateHolder(1);
+            var accepted = new long[Senders];
+            using var start = new Barrier(Senders + 1);
+            var senders = Enumerable.Range(0, Senders).Select(s => Task.Factory.StartNew(
+                () =>
+                {
+                    start.SignalAndWait(TimeSpan.FromSeconds(10));
+                    for (int i = 0; i < Cap && holder.Gate.TryEnter(); i++)
+                    {
+                        accepted[s]++;
+                    }
+                },
+                CancellationToken.None,
+                TaskCreationOptions.LongRunning,
+                TaskScheduler.Default)).ToArray();
+            start.SignalAndWait(TimeSpan.FromSeconds(10));
+            while (holder.Gate.Accepted < 10_000 * (attempt + 1) && !senders.All(t => t.IsCompleted))
+            {
+                Thread.SpinWait(100);
+            }
+
+            Assert.True(holder.Gate.Close());
+            await Task.WhenAll(senders).WaitAsync(TimeSpan.FromSeconds(30));
+
+            Assert.Equal(accepted.Sum(), holder.Gate.Accepted);
+            Assert.False(holder.Gate.TryEnter());
+        }
+    }
+
+    [Fact]
     public void DedicatedStripes_IsAPowerOfTwoBetweenEightAndSixtyFour()
     {
         int stripes = SendGate.DedicatedStripes;
