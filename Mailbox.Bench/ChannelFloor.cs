@@ -5,10 +5,12 @@ using System.Threading.Channels;
 namespace Mailbox.Bench;
 
 /// <summary>
-/// <c>--channel-floor</c>: what a grouped loop's mailbox alone costs to make and keep, beside a whole grouped loop's
-/// spawn and stop, alternated in one process. DESIGN.md gives every loop a <see cref="Channel{T}"/> (a grouped loop's is
-/// bounded, capacity <see cref="int.MaxValue"/>, of 16-byte messages); the loop-groups issue asks for spawn + stop at
-/// ≤ 0.2× the best peer's. This measures how much of that budget the channel takes before any loop code runs.
+/// <c>--channel-floor</c>: what the platform's bounded channel alone costs to make and keep, beside a whole grouped
+/// loop's spawn and stop, alternated in one process. DESIGN.md gives every loop a <see cref="Channel{T}"/>; until
+/// 2026-12-04 a grouped loop's was this one (bounded, capacity <see cref="int.MaxValue"/>, of 16-byte messages), and the
+/// loop-groups issue asks for spawn + stop at ≤ 0.2× the best peer's. This measured how much of that budget such a
+/// channel takes before any loop code runs; grouped loops now carry the library's own lane (<c>Lanes/LaneChannel.cs</c>),
+/// and the whole-loop half of each round measures that.
 /// </summary>
 /// <remarks>
 /// Each round: make <c>N</c> (default 100,000) such channels and keep them all (as 100,000 live loops keep theirs), then

@@ -17,8 +17,8 @@ namespace Mailbox.Bench;
 /// to tell what the envelope's size costs the channel itself from what Mailbox adds. With <c>--peers</c> two more run:
 /// Akka.NET's <c>Tell</c> to an actor on its default dispatcher (the "≥ 1.5× Akka.NET" peer, in the same
 /// process), and <see cref="QueueLoop"/>, a loop on a lock-free queue without a channel (what the channel's lock costs).
-/// With <c>--grouped</c> the Mailbox loop is a grouped one (a <see cref="LoopGroup"/> of one thread), whose data lane is
-/// the platform's bounded channel rather than a dedicated loop's lock-free one.
+/// With <c>--grouped</c> the Mailbox loop is a grouped one (a <see cref="LoopGroup"/> of one thread): a smaller first
+/// lane ring and a send gate that starts as one counter.
 /// Run it in several processes — the figure that matters is the spread over processes.
 /// </summary>
 /// <remarks>

@@ -27,13 +27,13 @@
 // Many-loops probe (not BenchmarkDotNet): per subject, in a process of its own, 100,000 entities' memory, threads, idle
 // CPU, and one timed spawn, storm and stop (ManyLoopsProbe.cs). 37 s measured on the 2-core machine under load:
 //   dotnet run -c Release --project Mailbox.Bench -- --many-loops-probe [--entities N] [--subject mailbox|akka|proto]
-// Channel floor (not BenchmarkDotNet): a grouped loop's bounded channel alone, made and kept 100,000 times, beside
+// Channel floor (not BenchmarkDotNet): the platform's bounded channel (a grouped loop's lane until 2026-12-04) alone, made and kept 100,000 times, beside
 // 100,000 grouped loops spawned and stopped, alternated in one process (ChannelFloor.cs):
 //   dotnet run -c Release --no-build --project Mailbox.Bench -- --channel-floor [N]
 // Post harness (not BenchmarkDotNet): Post and Post<TState> from one producer (or --producers N threads) against the
 // raw channel loop, alternated in one process, medians of 5 rounds of 2,000,000 posts (PostHarness.cs); run it in
 // several processes:
-//   for i in $(seq 10); do dotnet run -c Release --no-build --project Mailbox.Bench -- --post-harness [--producers N]; done
+//   for i in $(seq 10); do dotnet run -c Release --no-build --project Mailbox.Bench -- --post-harness [--producers N] [--peers] [--grouped]; done
 // Timer harness (not BenchmarkDotNet): random, in-order and cancelled timers against the bare PriorityQueue loop, per
 // population (default 1k, 10k, 100k, 1M), alternated in one process, medians of 5 rounds, then Delay(Zero) steps
 // against Yield steps (TimerHarness.cs):

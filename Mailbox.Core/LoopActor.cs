@@ -92,12 +92,6 @@ public sealed partial class LoopActor : IAsyncDisposable
     /// <summary>The scheduler behind <see cref="Scheduler"/>; created on first use.</summary>
     private LoopTaskScheduler? _scheduler;
 
-    /// <summary>A dedicated loop's first lane ring: a <c>ConcurrentQueue</c>'s first segment (a dedicated loop is one of few, and often busy).</summary>
-    private const int DedicatedLaneRing = 32;
-
-    /// <summary>A grouped loop's first lane ring: 8 slots, 192 B (one of many loops, most of them quiet; a busy one doubles it).</summary>
-    private const int GroupedLaneRing = 8;
-
     /// <summary>Nothing to run: a sender must schedule the loop.</summary>
     private const int StatusIdle = 0;
 
@@ -112,7 +106,7 @@ public sealed partial class LoopActor : IAsyncDisposable
         Name = name;
         _options = options;
         _time = options.TimeProvider;
-        var channel = new LaneChannel(group is null ? DedicatedLaneRing : GroupedLaneRing);
+        var channel = new LaneChannel(grouped: group is not null);
         _writer = channel.Writer;
         _reader = channel.Reader;
         if (options.MailboxCapacity is int capacity)

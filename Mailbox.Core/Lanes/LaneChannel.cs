@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using System.Threading.Channels;
 
@@ -9,7 +10,7 @@ namespace Mailbox;
 /// <remarks>
 /// <para>
 /// Why not the platform's channels. The single-reader unbounded one keeps its items in a
-/// <see cref="System.Collections.Concurrent.ConcurrentQueue{T}"/>, but every <c>TryWrite</c> takes a lock around the
+/// <see cref="ConcurrentQueue{T}"/>, but every <c>TryWrite</c> takes a lock around the
 /// enqueue; the bounded one takes a lock for every write and every read. The locks have two jobs:
 /// completing the channel atomically with respect to writes, and handing an item to a reader blocked in
 /// <c>ReadAsync</c>/<c>WaitToReadAsync</c>. A loop's lane needs neither: acceptance and its exact count are the send
@@ -17,9 +18,14 @@ namespace Mailbox;
 /// parks on its own signal, <c>Scheduling/LoopThread.cs</c>). With two or more producers that lock was the send path's
 /// cost: the producers hand its cache line back and forth and, on a machine with fewer cores than threads, one waits for
 /// another that was preempted holding it; a grouped loop on the bounded channel paid it on both ends, one producer
-/// included (benchmarks.md, "Run of 2026-12-04, late"). The items live in a <see cref="LaneQueue"/>, which can start
-/// smaller than a <c>ConcurrentQueue</c>'s 32 slots: a grouped loop's lane (8 slots) is about 380 B, where the bounded
-/// channel's was 800 B and the unbounded one's 1,472 B.
+/// included (benchmarks.md, "Run of 2026-12-04, late").
+/// </para>
+/// <para>
+/// The items live in one of two lock-free queues, chosen at spawn. A dedicated loop's is the platform's
+/// <see cref="ConcurrentQueue{T}"/> (the unbounded channel's own queue, without the channel's lock): with two and four
+/// producers it measured steadier than the library's ring. A grouped loop's is a <see cref="LaneQueue"/>, whose first ring
+/// can be smaller than a <c>ConcurrentQueue</c>'s 32 slots: 8 slots, a lane of about 570 B where the bounded channel's was
+/// 800 B (a hundred thousand loops, most of them quiet, feel the difference; the unbounded channel's is 1,472 B).
 /// </para>
 /// <para>
 /// What is kept of the contract: <see cref="ChannelWriter{T}.TryComplete"/> stays the base's (false: this channel is
@@ -32,19 +38,36 @@ namespace Mailbox;
 /// </remarks>
 internal sealed class LaneChannel : Channel<Envelope>
 {
-    /// <summary>The items; any thread enqueues, the loop's thread dequeues.</summary>
-    private readonly LaneQueue _items;
+    /// <summary>A grouped loop's first ring: 8 slots, 192 B (one of many loops, most of them quiet; a busy one doubles it).</summary>
+    internal const int GroupedRing = 8;
+
+    /// <summary>A dedicated loop's items (else null); any thread enqueues, the loop's thread dequeues.</summary>
+    private readonly ConcurrentQueue<Envelope>? _shared;
+
+    /// <summary>A grouped loop's items (else null); any thread enqueues, the loop's thread dequeues.</summary>
+    private readonly LaneQueue? _ring;
 
     /// <summary>A reader waiting in <c>WaitToReadAsync</c>, if any; whoever swaps it out completes it.</summary>
     private TaskCompletionSource<bool>? _waiter;
 
-    /// <param name="initialLength">The queue's first ring, a power of two of at least 2: small for a grouped loop (most are quiet), larger for a dedicated one.</param>
-    public LaneChannel(int initialLength)
+    /// <param name="grouped">Whether the lane is a grouped loop's (a <see cref="LaneQueue"/> of <see cref="GroupedRing"/> slots to begin with) or a dedicated loop's (a <see cref="ConcurrentQueue{T}"/>).</param>
+    public LaneChannel(bool grouped)
     {
-        _items = new LaneQueue(initialLength);
+        if (grouped)
+        {
+            _ring = new LaneQueue(GroupedRing);
+        }
+        else
+        {
+            _shared = new ConcurrentQueue<Envelope>();
+        }
+
         Reader = new LaneReader(this);
         Writer = new LaneWriter(this);
     }
+
+    /// <summary>Whether no item waits. Reader only.</summary>
+    private bool IsEmpty => _shared?.IsEmpty ?? _ring!.IsEmpty;
 
     /// <summary>Completes the waiting reader, if one waits, after an item was enqueued.</summary>
     private void WakeWaiter()
@@ -59,7 +82,16 @@ internal sealed class LaneChannel : Channel<Envelope>
     {
         public override bool TryWrite(Envelope item)
         {
-            parent._items.Enqueue(item); // an interlocked claim of the slot: the fence before the waiter is read
+            // Either enqueue claims its slot with an interlocked operation: the fence before the waiter is read.
+            if (parent._shared is { } shared)
+            {
+                shared.Enqueue(item);
+            }
+            else
+            {
+                parent._ring!.Enqueue(item);
+            }
+
             parent.WakeWaiter();
             return true;
         }
@@ -83,13 +115,15 @@ internal sealed class LaneChannel : Channel<Envelope>
     {
         public override bool CanPeek => true;
 
-        public override bool TryRead([MaybeNullWhen(false)] out Envelope item) => parent._items.TryDequeue(out item);
+        public override bool TryRead([MaybeNullWhen(false)] out Envelope item) =>
+            parent._shared is { } shared ? shared.TryDequeue(out item) : parent._ring!.TryDequeue(out item);
 
-        public override bool TryPeek([MaybeNullWhen(false)] out Envelope item) => parent._items.TryPeek(out item);
+        public override bool TryPeek([MaybeNullWhen(false)] out Envelope item) =>
+            parent._shared is { } shared ? shared.TryPeek(out item) : parent._ring!.TryPeek(out item);
 
         public override ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default)
         {
-            if (!parent._items.IsEmpty)
+            if (!parent.IsEmpty)
             {
                 return new ValueTask<bool>(true);
             }
@@ -101,7 +135,7 @@ internal sealed class LaneChannel : Channel<Envelope>
 
             var waiter = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
             Interlocked.Exchange(ref parent._waiter, waiter)?.TrySetResult(true); // a single reader: an older waiter just looks again
-            if (!parent._items.IsEmpty)
+            if (!parent.IsEmpty)
             {
                 parent.WakeWaiter(); // an item came before the waiter was published: its writer may not have seen it
             }

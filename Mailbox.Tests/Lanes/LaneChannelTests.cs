@@ -1,20 +1,24 @@
 namespace Mailbox.Tests.Lanes;
 
 /// <summary>
-/// The dedicated loop's lock-free data lane on its own: the parts of the <c>Channel&lt;T&gt;</c> contract it keeps
-/// (order, counting, peeking, a reader that waits), the one it gives up on purpose (it is never completed), and a
+/// The loops' lock-free data lane on its own, in both kinds: the parts of the <c>Channel&lt;T&gt;</c> contract it keeps
+/// (order, peeking, a reader that waits), the ones it gives up on purpose (it is never completed, it does not count), and a
 /// bounded stress of many writers against a reader that waits between batches, with exact accounting.
 /// </summary>
 public sealed class LaneChannelTests
 {
     private static readonly Action<object?> s_noop = static _ => { };
 
+    /// <summary>Both lanes: a dedicated loop's (over a <c>ConcurrentQueue</c>) and a grouped loop's (over a <see cref="LaneQueue"/> that starts at 8 slots).</summary>
+    public static TheoryData<bool> Kinds => new() { false, true };
+
     private static Envelope Tagged(int tag) => new(s_noop, tag);
 
-    [Fact]
-    public void TryRead_AfterWrites_GivesThemBackInOrder_AcrossTheRingsTheyGrew()
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void TryRead_AfterWrites_GivesThemBackInOrder_AcrossTheRingsTheyGrew(bool grouped)
     {
-        var channel = new LaneChannel(2);
+        var channel = new LaneChannel(grouped);
         for (int i = 0; i < 100; i++)
         {
             Assert.True(channel.Writer.TryWrite(Tagged(i)));
@@ -40,10 +44,11 @@ public sealed class LaneChannelTests
         Assert.False(channel.Reader.TryPeek(out _));
     }
 
-    [Fact]
-    public async Task TryComplete_IsRefused_AndWritesGoOnBeingAccepted()
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task TryComplete_IsRefused_AndWritesGoOnBeingAccepted(bool grouped)
     {
-        var channel = new LaneChannel(2);
+        var channel = new LaneChannel(grouped);
 
         Assert.False(channel.Writer.TryComplete()); // acceptance is the send gate's: the lane is never completed
         Assert.False(channel.Writer.TryComplete(new InvalidOperationException("ignored")));
@@ -57,10 +62,11 @@ public sealed class LaneChannelTests
         Assert.Equal((1, 2), ((int)first.State!, (int)second.State!));
     }
 
-    [Fact]
-    public async Task WriteCalls_WithACancelledToken_AreCancelledAndWriteNothing()
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task WriteCalls_WithACancelledToken_AreCancelledAndWriteNothing(bool grouped)
     {
-        var channel = new LaneChannel(2);
+        var channel = new LaneChannel(grouped);
         using var cancelled = new CancellationTokenSource();
         await cancelled.CancelAsync();
 
@@ -69,10 +75,11 @@ public sealed class LaneChannelTests
         Assert.False(channel.Reader.TryRead(out _));
     }
 
-    [Fact]
-    public async Task WaitToReadAsync_AnItemWaiting_AnswersTrueAtOnce()
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task WaitToReadAsync_AnItemWaiting_AnswersTrueAtOnce(bool grouped)
     {
-        var channel = new LaneChannel(2);
+        var channel = new LaneChannel(grouped);
         channel.Writer.TryWrite(Tagged(1));
 
         var wait = channel.Reader.WaitToReadAsync();
@@ -81,10 +88,11 @@ public sealed class LaneChannelTests
         Assert.True(await wait);
     }
 
-    [Fact]
-    public async Task WaitToReadAsync_Empty_WaitsUntilAnotherThreadWrites()
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task WaitToReadAsync_Empty_WaitsUntilAnotherThreadWrites(bool grouped)
     {
-        var channel = new LaneChannel(2);
+        var channel = new LaneChannel(grouped);
 
         var wait = channel.Reader.WaitToReadAsync().AsTask();
         Assert.False(wait.IsCompleted);
@@ -96,10 +104,11 @@ public sealed class LaneChannelTests
         Assert.Equal(7, item.State);
     }
 
-    [Fact]
-    public async Task WaitToReadAsync_ASecondWaitWhileOneIsPending_LetsTheFirstLookAgain()
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task WaitToReadAsync_ASecondWaitWhileOneIsPending_LetsTheFirstLookAgain(bool grouped)
     {
-        var channel = new LaneChannel(2);
+        var channel = new LaneChannel(grouped);
         var first = channel.Reader.WaitToReadAsync().AsTask();
 
         var second = channel.Reader.WaitToReadAsync().AsTask();
@@ -112,10 +121,11 @@ public sealed class LaneChannelTests
         Assert.True(await second.WaitAsync(TimeSpan.FromSeconds(10)));
     }
 
-    [Fact]
-    public async Task WaitToReadAsync_Cancelled_IsCancelledAndTheNextWaitStillSeesAWrite()
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task WaitToReadAsync_Cancelled_IsCancelledAndTheNextWaitStillSeesAWrite(bool grouped)
     {
-        var channel = new LaneChannel(2);
+        var channel = new LaneChannel(grouped);
         using var cts = new CancellationTokenSource();
         var wait = channel.Reader.WaitToReadAsync(cts.Token).AsTask();
         Assert.False(wait.IsCompleted);
@@ -131,10 +141,11 @@ public sealed class LaneChannelTests
         Assert.False(channel.Reader.TryRead(out _));
     }
 
-    [Fact]
-    public async Task WaitToReadAsync_AlreadyCancelledToken_IsCancelledOnlyWhenNothingWaits()
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task WaitToReadAsync_AlreadyCancelledToken_IsCancelledOnlyWhenNothingWaits(bool grouped)
     {
-        var channel = new LaneChannel(2);
+        var channel = new LaneChannel(grouped);
         using var cts = new CancellationTokenSource();
         await cts.CancelAsync();
 
@@ -143,11 +154,12 @@ public sealed class LaneChannelTests
         Assert.True(await channel.Reader.WaitToReadAsync(cts.Token)); // an item waiting wins over the token, as in the platform's channels
     }
 
-    [Fact]
-    public async Task ManyWriters_AReaderThatWaitsWhenEmpty_ReceivesEveryItemOnceAndEachWritersInOrder()
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task ManyWriters_AReaderThatWaitsWhenEmpty_ReceivesEveryItemOnceAndEachWritersInOrder(bool grouped)
     {
         const int Writers = 4, PerWriter = 50_000;
-        var channel = new LaneChannel(2);
+        var channel = new LaneChannel(grouped);
         var lastSeen = new int[Writers];
         Array.Fill(lastSeen, -1);
         long received = 0;
