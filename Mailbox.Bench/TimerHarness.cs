@@ -108,12 +108,17 @@ internal static class TimerHarness
     /// The <c>zero-delay</c> case: one coroutine takes <see cref="ZeroDelaySteps"/> steps of <c>Delay(TimeSpan.Zero)</c>
     /// on the system clock (a step reads it: a timer's "now" is the provider's time at the call), alternated with as many
     /// <see cref="LoopActor.Yield"/> steps on the same loop — the step without a timer, the baseline of the same process.
+    /// Two more figures split the step's cost: the same steps on a loop whose clock is frozen (a provider whose read costs
+    /// a virtual call; what is left is the timer's own work), and a bare read of the system clock.
     /// </summary>
     private static int ZeroDelay()
     {
         var loop = LoopActor.Spawn("harness-zero-delay");
+        var frozen = LoopActor.Spawn("harness-zero-delay-frozen", new LoopOptions { TimeProvider = new FrozenClock() });
         var delayRounds = new List<double>();
         var yieldRounds = new List<double>();
+        var frozenRounds = new List<double>();
+        var readRounds = new List<double>();
         for (int r = -1; r < Rounds; r++)
         {
             var watch = Stopwatch.StartNew();
@@ -134,24 +139,53 @@ internal static class TimerHarness
                 }
             });
             double yieldMs = watch.Elapsed.TotalMilliseconds;
+            watch.Restart();
+            frozen.RunUntilComplete(static async () =>
+            {
+                for (int i = 0; i < ZeroDelaySteps; i++)
+                {
+                    await LoopActor.Delay(TimeSpan.Zero);
+                }
+            });
+            double frozenMs = watch.Elapsed.TotalMilliseconds;
+            watch.Restart();
+            long sink = 0;
+            for (int i = 0; i < ZeroDelaySteps; i++)
+            {
+                sink += TimeProvider.System.GetUtcNow().UtcTicks;
+            }
+
+            double readMs = watch.Elapsed.TotalMilliseconds;
+            GC.KeepAlive(sink);
             if (r >= 0)
             {
                 delayRounds.Add(delayMs);
                 yieldRounds.Add(yieldMs);
+                frozenRounds.Add(frozenMs);
+                readRounds.Add(readMs);
             }
         }
 
-        double delayMedian = Median(delayRounds), yieldMedian = Median(yieldRounds);
+        double delayMedian = Median(delayRounds), yieldMedian = Median(yieldRounds), frozenMedian = Median(frozenRounds), readMedian = Median(readRounds);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"zero-delay {ZeroDelaySteps,9:N0} | Delay(Zero) {delayMedian * 1e6 / ZeroDelaySteps,6:F1} ns | Yield {yieldMedian * 1e6 / ZeroDelaySteps,6:F1} ns | {delayMedian / yieldMedian,5:F2}x a Yield step"));
+            $"zero-delay {ZeroDelaySteps,9:N0} | Delay(Zero) {delayMedian * 1e6 / ZeroDelaySteps,6:F1} ns | Yield {yieldMedian * 1e6 / ZeroDelaySteps,6:F1} ns | {delayMedian / yieldMedian,5:F2}x a Yield step | on a frozen clock {frozenMedian * 1e6 / ZeroDelaySteps,6:F1} ns | a system clock read {readMedian * 1e6 / ZeroDelaySteps,5:F1} ns"));
+        var frozenReport = frozen.StopAsync().GetAwaiter().GetResult();
         var report = loop.StopAsync().GetAwaiter().GetResult();
-        if (report.Executed != 2 * (Rounds + 1) || report.Discarded != 0)
+        if (report.Executed != 2 * (Rounds + 1) || report.Discarded != 0 || frozenReport.Executed != Rounds + 1)
         {
             Console.Error.WriteLine($"StopReport {report} disagrees with the {2 * (Rounds + 1)} coroutines run");
             return 1;
         }
 
         return 0;
+    }
+
+    /// <summary>A clock that never moves: every read is the same time, at the cost of a virtual call.</summary>
+    private sealed class FrozenClock : TimeProvider
+    {
+        private readonly DateTimeOffset _now = DateTimeOffset.UtcNow;
+
+        public override DateTimeOffset GetUtcNow() => _now;
     }
 
     private static double HeapFire(TimerHeapLoop heap, long[] delays, Action signal, CompletionCountdown countdown)
