@@ -204,4 +204,25 @@ public sealed class LaneChannelTests
         Assert.All(lastSeen, last => Assert.Equal(PerWriter - 1, last));
         Assert.False(channel.Reader.TryRead(out _));
     }
+
+    [Fact]
+    public void AGroupedLane_IsTheSmallOne()
+    {
+        _ = new LaneChannel(grouped: true); // JIT and type loading out of the count
+        _ = new LaneChannel(grouped: false);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var grouped = new LaneChannel(grouped: true);
+        long groupedBytes = GC.GetAllocatedBytesForCurrentThread() - before;
+        before = GC.GetAllocatedBytesForCurrentThread();
+        var dedicated = new LaneChannel(grouped: false);
+        long dedicatedBytes = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // A grouped loop's lane starts at 8 slots (about 570 B); a dedicated loop's is a ConcurrentQueue, 32 slots (about
+        // 1.2 KB). The bounded channel grouped loops had was 800 B: a hundred thousand loops carry the difference.
+        Assert.InRange(groupedBytes, 1, 799);
+        Assert.True(dedicatedBytes > groupedBytes + 300, $"dedicated {dedicatedBytes} B, grouped {groupedBytes} B");
+        GC.KeepAlive(grouped);
+        GC.KeepAlive(dedicated);
+    }
 }

@@ -101,6 +101,25 @@ public sealed class LaneQueueTests
     }
 
     [Fact]
+    public void AFullRing_IsFollowedByOneTwiceAsLong_NotMore()
+    {
+        var queue = new LaneQueue(2);
+        queue.Enqueue(Tagged(0));
+        queue.Enqueue(Tagged(1));
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        queue.Enqueue(Tagged(2)); // the ring of 2 is full: a ring of 4 (96 B of slots) takes this one
+        long grown = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.InRange(grown, 1, 2_048);
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.True(queue.TryDequeue(out var item));
+            Assert.Equal(i, item.State);
+        }
+    }
+
+    [Fact]
     public void ADequeuedSlot_LetsGoOfItsItem()
     {
         var queue = new LaneQueue(2);

@@ -99,6 +99,47 @@ public sealed class SendGateTests
         Assert.Equal(Threads * PerThread, holder.Gate.Accepted);
     }
 
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Close_Twice_NothingEntered_OnlyTheFirstCloses(int stripes)
+    {
+        var gate = new SendGate(stripes);
+
+        Assert.True(gate.Close());
+        Assert.True(gate.IsClosed); // a total of 0 is a closed gate's total too
+
+        Assert.False(gate.Close());
+        Assert.Equal(0, gate.Accepted);
+    }
+
+    [Fact]
+    public async Task GroupedGate_SendersThatCollide_TakeStripes_AndCountEveryEntry()
+    {
+        // Four senders on two cores, 200,000 entries each: their CASes on the one counter collide (a sender preempted
+        // between its read and its CAS is enough), and the first collision makes the gate take stripes.
+        const int Senders = 4, PerSender = 200_000;
+        var holder = new GateHolder(1);
+        using var start = new Barrier(Senders);
+        var senders = Enumerable.Range(0, Senders).Select(_ => Task.Factory.StartNew(
+            () =>
+            {
+                start.SignalAndWait(TimeSpan.FromSeconds(10));
+                for (int i = 0; i < PerSender; i++)
+                {
+                    Assert.True(holder.Gate.TryEnter());
+                }
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default)).ToArray();
+        await Task.WhenAll(senders).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.False(holder.Gate.IsSingle);
+        Assert.Equal(Senders * PerSender, holder.Gate.Accepted);
+        Assert.True(holder.Gate.Close());
+        Assert.Equal(Senders * PerSender, holder.Gate.Accepted);
+    }
+
     [Fact]
     public void TakeStripes_AGroupedGateWithEntries_KeepsItsCountAndTakesLaterEntriesOnStripes()
     {
