@@ -73,8 +73,8 @@ internal static class PostHarness
         var mailboxPost = new Action<Action>(loop.Post);
         Action<Action> statePost = _ => loop.Post(static t => t.Tick(), tally);
         bool many = producers > 1;
-        using var queue = new QueueLoop("harness-queue");
-        var queuePost = new Action<Action>(queue.Post);
+        using var queue = peers ? new QueueLoop("harness-queue") : null;
+        var queuePost = queue is null ? null : new Action<Action>(queue.Post);
         using var akka = peers ? ActorSystem.Create("harness", ConfigurationFactory.ParseString("akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING")) : null;
         var actor = akka?.ActorOf(Props.Create(() => new TallyActor(tally)), "tally");
         Action<Action> akkaPost = _ => actor!.Tell(TallyActor.Tick, ActorRefs.NoSender);
@@ -91,7 +91,7 @@ internal static class PostHarness
         if (peers)
         {
             Round(tally, akkaPost, tick, producers);
-            Round(tally, queuePost, tick, producers);
+            Round(tally, queuePost!, tick, producers);
         }
 
         var rawRounds = new List<double>();
@@ -105,7 +105,7 @@ internal static class PostHarness
             if (peers)
             {
                 akkaRounds.Add(Round(tally, akkaPost, tick, producers));
-                queueRounds.Add(Round(tally, queuePost, tick, producers));
+                queueRounds.Add(Round(tally, queuePost!, tick, producers));
             }
 
             rawRounds.Add(Round(tally, rawPost, tick, producers));

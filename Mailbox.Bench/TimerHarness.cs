@@ -122,13 +122,7 @@ internal static class TimerHarness
         for (int r = -1; r < Rounds; r++)
         {
             var watch = Stopwatch.StartNew();
-            loop.RunUntilComplete(static async () =>
-            {
-                for (int i = 0; i < ZeroDelaySteps; i++)
-                {
-                    await LoopActor.Delay(TimeSpan.Zero);
-                }
-            });
+            loop.RunUntilComplete(ZeroDelayStepsAsync);
             double delayMs = watch.Elapsed.TotalMilliseconds;
             watch.Restart();
             loop.RunUntilComplete(static async () =>
@@ -140,13 +134,7 @@ internal static class TimerHarness
             });
             double yieldMs = watch.Elapsed.TotalMilliseconds;
             watch.Restart();
-            frozen.RunUntilComplete(static async () =>
-            {
-                for (int i = 0; i < ZeroDelaySteps; i++)
-                {
-                    await LoopActor.Delay(TimeSpan.Zero);
-                }
-            });
+            frozen.RunUntilComplete(ZeroDelayStepsAsync);
             double frozenMs = watch.Elapsed.TotalMilliseconds;
             watch.Restart();
             long sink = 0;
@@ -178,6 +166,15 @@ internal static class TimerHarness
         }
 
         return 0;
+    }
+
+    /// <summary>The <c>zero-delay</c> case's coroutine, on whichever loop runs it.</summary>
+    private static async Task ZeroDelayStepsAsync()
+    {
+        for (int i = 0; i < ZeroDelaySteps; i++)
+        {
+            await LoopActor.Delay(TimeSpan.Zero);
+        }
     }
 
     /// <summary>A clock that never moves: every read is the same time, at the cost of a virtual call.</summary>

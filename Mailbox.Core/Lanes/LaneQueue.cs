@@ -56,27 +56,7 @@ internal sealed class LaneQueue
     }
 
     /// <summary>Whether no item is published at the reader's position (a claim still being written reads as empty). Reader only.</summary>
-    public bool IsEmpty
-    {
-        get
-        {
-            var ring = _head;
-            while (true)
-            {
-                if (ring.HasItemAtHead)
-                {
-                    return false;
-                }
-
-                if (ring.Next is not { } next || !ring.IsDrained)
-                {
-                    return true;
-                }
-
-                ring = next;
-            }
-        }
-    }
+    public bool IsEmpty => !TryPeek(out _);
 
     /// <summary>Adds <paramref name="item"/> at the tail. Any thread; lock-free except when a ring is full.</summary>
     public void Enqueue(in Envelope item)
@@ -186,9 +166,6 @@ internal sealed class LaneQueue
             get => _next;
             set => _next = value;
         }
-
-        /// <summary>Whether a published item waits at the head. Reader only.</summary>
-        public bool HasItemAtHead => Volatile.Read(ref _slots[_at.Head & _mask].Sequence) == _at.Head + 1;
 
         /// <summary>Whether this ring is frozen and every claim in it has been read. Reader only; call after seeing <see cref="Next"/> set.</summary>
         public bool IsDrained => _at.Head == Volatile.Read(ref _at.Tail) - _freezeOffset;

@@ -47,9 +47,6 @@ internal struct SendGate
     /// <summary>The one counter of a single-stripe gate (a grouped loop's): no array, no padding.</summary>
     private long _single;
 
-    /// <summary>Length of <see cref="_stripes"/> minus one (the length is a power of two).</summary>
-    private readonly int _mask;
-
     /// <summary>The exact accepted total, fixed by <see cref="Close"/>; -1 while open. Written once, by the closer.</summary>
     private long _closedTotal = -1;
 
@@ -60,7 +57,6 @@ internal struct SendGate
     public SendGate(int stripes)
     {
         _stripes = stripes == 1 ? null : new Stripe[stripes];
-        _mask = DedicatedStripes - 1;
         Debug.Assert(stripes == 1 || stripes == DedicatedStripes, "one counter, or the dedicated stripes");
     }
 
@@ -76,7 +72,7 @@ internal struct SendGate
     {
         if (Volatile.Read(ref _stripes) is { Length: > 0 } stripes)
         {
-            return (Interlocked.Increment(ref stripes[Environment.CurrentManagedThreadId & _mask].Count) & ClosedBit) == 0;
+            return (Interlocked.Increment(ref stripes[Environment.CurrentManagedThreadId & (DedicatedStripes - 1)].Count) & ClosedBit) == 0;
         }
 
         return TryEnterSingle();
@@ -100,11 +96,7 @@ internal struct SendGate
 
             // Another sender entered between the read and the CAS: two are streaming into this loop. Take stripes (one
             // of the racing senders publishes them; a closer may have won instead) and enter again.
-            if (Volatile.Read(ref _stripes) is null)
-            {
-                Interlocked.CompareExchange(ref _stripes, new Stripe[DedicatedStripes], null);
-            }
-
+            TakeStripes();
             if (Volatile.Read(ref _stripes) is { Length: > 0 })
             {
                 return TryEnter();
@@ -112,8 +104,14 @@ internal struct SendGate
         }
     }
 
-    /// <summary>Takes stripes now, as a gate does when two senders meet on it (for tests of that path).</summary>
-    internal void TakeStripes() => Interlocked.CompareExchange(ref _stripes, new Stripe[DedicatedStripes], null);
+    /// <summary>Takes stripes unless the gate has some or is closed: what a gate does when two senders meet on it (and tests call).</summary>
+    internal void TakeStripes()
+    {
+        if (Volatile.Read(ref _stripes) is null)
+        {
+            Interlocked.CompareExchange(ref _stripes, new Stripe[DedicatedStripes], null);
+        }
+    }
 
     /// <summary>Accepted sends so far (once closed: the exact final total). Any thread; O(stripes).</summary>
     public long Accepted

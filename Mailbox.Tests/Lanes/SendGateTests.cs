@@ -80,18 +80,14 @@ public sealed class SendGateTests
         const int Threads = 8, PerThread = 1_000;
         var holder = new GateHolder(SendGate.DedicatedStripes);
         using var start = new Barrier(Threads);
-        var senders = Enumerable.Range(0, Threads).Select(_ => Task.Factory.StartNew(
-            () =>
+        var senders = OnThreadsOfTheirOwn(Threads, _ =>
+        {
+            start.SignalAndWait(TimeSpan.FromSeconds(10));
+            for (int i = 0; i < PerThread; i++)
             {
-                start.SignalAndWait(TimeSpan.FromSeconds(10));
-                for (int i = 0; i < PerThread; i++)
-                {
-                    Assert.True(holder.Gate.TryEnter());
-                }
-            },
-            CancellationToken.None,
-            TaskCreationOptions.LongRunning, // a thread each, so that the entries land on several stripes
-            TaskScheduler.Default)).ToArray();
+                Assert.True(holder.Gate.TryEnter());
+            }
+        });
         await Task.WhenAll(senders).WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Equal(Threads * PerThread, holder.Gate.Accepted);
@@ -120,18 +116,14 @@ public sealed class SendGateTests
         const int Senders = 4, PerSender = 200_000;
         var holder = new GateHolder(1);
         using var start = new Barrier(Senders);
-        var senders = Enumerable.Range(0, Senders).Select(_ => Task.Factory.StartNew(
-            () =>
+        var senders = OnThreadsOfTheirOwn(Senders, _ =>
+        {
+            start.SignalAndWait(TimeSpan.FromSeconds(10));
+            for (int i = 0; i < PerSender; i++)
             {
-                start.SignalAndWait(TimeSpan.FromSeconds(10));
-                for (int i = 0; i < PerSender; i++)
-                {
-                    Assert.True(holder.Gate.TryEnter());
-                }
-            },
-            CancellationToken.None,
-            TaskCreationOptions.LongRunning,
-            TaskScheduler.Default)).ToArray();
+                Assert.True(holder.Gate.TryEnter());
+            }
+        });
         await Task.WhenAll(senders).WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.False(holder.Gate.IsSingle);
@@ -187,18 +179,14 @@ public sealed class SendGateTests
             var holder = new GateHolder(1);
             var accepted = new long[Senders];
             using var start = new Barrier(Senders + 1);
-            var senders = Enumerable.Range(0, Senders).Select(s => Task.Factory.StartNew(
-                () =>
+            var senders = OnThreadsOfTheirOwn(Senders, s =>
+            {
+                start.SignalAndWait(TimeSpan.FromSeconds(10));
+                for (int i = 0; i < Cap && holder.Gate.TryEnter(); i++)
                 {
-                    start.SignalAndWait(TimeSpan.FromSeconds(10));
-                    for (int i = 0; i < Cap && holder.Gate.TryEnter(); i++)
-                    {
-                        accepted[s]++;
-                    }
-                },
-                CancellationToken.None,
-                TaskCreationOptions.LongRunning,
-                TaskScheduler.Default)).ToArray();
+                    accepted[s]++;
+                }
+            });
             start.SignalAndWait(TimeSpan.FromSeconds(10));
             while (holder.Gate.Accepted < 10_000 * (attempt + 1) && !senders.All(t => t.IsCompleted))
             {
@@ -221,6 +209,10 @@ public sealed class SendGateTests
         Assert.Equal(0, stripes & (stripes - 1));
         Assert.True(stripes >= Math.Min(Environment.ProcessorCount * 2, 64));
     }
+
+    /// <summary>Runs <paramref name="body"/> once on each of <paramref name="count"/> threads of its own (so that the entries land on several stripes, and collide).</summary>
+    private static Task[] OnThreadsOfTheirOwn(int count, Action<int> body) =>
+        [.. Enumerable.Range(0, count).Select(n => Task.Factory.StartNew(() => body(n), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default))];
 
     /// <summary>A gate held in place in an object, as a loop holds its own: the struct is shared by the threads, never copied.</summary>
     private sealed class GateHolder(int stripes)
