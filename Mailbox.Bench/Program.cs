@@ -38,6 +38,9 @@
 // population (default 1k, 10k, 100k, 1M), alternated in one process, medians of 5 rounds, then Delay(Zero) steps
 // against Yield steps (TimerHarness.cs):
 //   dotnet run -c Release --no-build --project Mailbox.Bench -- --timer-harness [random|in-order|cancel|zero-delay ...] [N ...]
+// Grouped timer harness (not BenchmarkDotNet): 1,000,000 random timers set by L loops of a one-thread group (default 1,
+// 100, 10k, 100k), against the same timers in one loop's store and the bare PriorityQueue loop (GroupedTimerHarness.cs):
+//   dotnet run -c Release --no-build --project Mailbox.Bench -- --grouped-timer-harness [L ...]
 
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Reports;
@@ -52,6 +55,11 @@ if (args.Contains(PostHarness.Option))
 if (args.Contains(TimerHarness.Option))
 {
     return TimerHarness.Run([.. args.Where(arg => arg != TimerHarness.Option)]);
+}
+
+if (args.Contains(GroupedTimerHarness.Option))
+{
+    return GroupedTimerHarness.Run([.. args.Where(arg => arg != GroupedTimerHarness.Option)]);
 }
 
 if (args.Contains(ChannelFloor.Option))

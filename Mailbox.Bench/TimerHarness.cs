@@ -185,7 +185,7 @@ internal static class TimerHarness
         public override DateTimeOffset GetUtcNow() => _now;
     }
 
-    private static double HeapFire(TimerHeapLoop heap, long[] delays, Action signal, CompletionCountdown countdown)
+    internal static double HeapFire(TimerHeapLoop heap, long[] delays, Action signal, CompletionCountdown countdown)
     {
         countdown.Reset(delays.Length);
         var watch = Stopwatch.StartNew();
@@ -300,7 +300,7 @@ internal static class TimerHarness
     }
 
     /// <summary>Delays uniform in (0, <see cref="SpreadTicks"/>), from a seed fixed per population.</summary>
-    private static long[] Delays(int n, bool sorted)
+    internal static long[] Delays(int n, bool sorted)
     {
         var random = new Random(42 + n);
         var delays = new long[n];
@@ -317,7 +317,7 @@ internal static class TimerHarness
         return delays;
     }
 
-    private static double Median(List<double> values)
+    internal static double Median(List<double> values)
     {
         values.Sort();
         return values[values.Count / 2];

@@ -49,7 +49,7 @@ public sealed partial class LoopActor
 
         if (IsOnLoopThread)
         {
-            var cell = Timers.RentCell() ?? new TimerCell(this);
+            var cell = Timers.RentCell(this);
             var token = new TimerToken(cell, cell.Generation);
             cell.Work = StateInvoker<TState>.Wrap(callback, state);
             AddTimer(cell, due);

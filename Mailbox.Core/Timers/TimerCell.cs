@@ -37,6 +37,9 @@ internal sealed class TimerCell
     /// <summary>The sequence number of the store's entry for this use. Loop thread only.</summary>
     public long QueueSequence { get; set; }
 
+    /// <summary>The cell's place in its loop's pool (<see cref="TimerQueue.RentCell"/>); -1 until the pool takes it in. Loop thread only.</summary>
+    public int PoolIndex { get; set; } = -1;
+
     /// <summary>The current use.</summary>
     public long Generation => Volatile.Read(ref _stamp) >> StatusBits;
 

@@ -58,12 +58,16 @@ internal sealed class TimerQueue
     private long _sequence;
 
     /// <summary>
-    /// Cells of <see cref="LoopActor.CallLater{TState}"/> timers free for reuse, a stack in <c>[0, _freeCells)</c>: an array
-    /// rather than a <see cref="Stack{T}"/> so that a rent can prefetch the cells the next few rents will take.
+    /// Every cell of a <see cref="LoopActor.CallLater{TState}"/> timer the pool has taken in, in use or free, at its
+    /// <see cref="TimerCell.PoolIndex"/>; <see cref="_free"/> says which are free. A rent takes the lowest free index.
     /// </summary>
-    private TimerCell?[] _cells = [];
+    private TimerCell[] _pool = [];
 
-    private int _freeCells;
+    /// <summary>Cells taken in: <c>[0, _pooled)</c> of <see cref="_pool"/>.</summary>
+    private int _pooled;
+
+    /// <summary>The indices of the free cells.</summary>
+    private readonly FreeCellSet _free = new();
 
     /// <summary>Most cells the pool keeps: the most timers ever pending at once (at least 256), so a steady population never allocates.</summary>
     private int _cellLimit = WheelAt;
@@ -110,38 +114,54 @@ internal sealed class TimerQueue
         return key.Sequence;
     }
 
-    /// <summary>A recycled cell, or null when the pool is empty.</summary>
-    public TimerCell? RentCell()
+    /// <summary>The free cell the pool made earliest, or a new one (taken in) when none is free.</summary>
+    public TimerCell RentCell(LoopActor loop)
     {
-        if (_freeCells == 0)
+        int index = _free.TakeLowest();
+        if (index < 0)
         {
-            return null;
+            // Every cell taken in is in use, so the pool stays within the most timers ever pending (plus this one).
+            var fresh = new TimerCell(loop);
+            TakeIn(fresh);
+            return fresh;
         }
 
-        var cell = _cells[--_freeCells]!;
-        _cells[_freeCells] = null;
-        if (_freeCells > CellPrefetchDistance)
+        if (index + CellPrefetchDistance < _pooled)
         {
-            // The timers set after this one take these: their cache misses overlap instead of coming one by one.
-            CachePrefetch.Object(_cells[_freeCells - CellPrefetchDistance]!);
+            // The timers set after this one are likely to take the cells next in line: their misses overlap.
+            CachePrefetch.Object(_pool[index + CellPrefetchDistance]);
         }
 
-        return cell;
+        return _pool[index];
     }
 
-    /// <summary>Keeps a recycled cell for the next state timer, up to the most timers ever pending at once.</summary>
+    /// <summary>Makes a recycled cell free for the next state timer; one made on another thread is taken in while the pool is within the most timers ever pending at once.</summary>
     public void ReturnCell(TimerCell cell)
     {
         _cellLimit = Math.Max(_cellLimit, Count + 1); // this cell's timer is no longer counted
-        if (_freeCells == _cells.Length && _freeCells < _cellLimit)
+        if (cell.PoolIndex < 0)
         {
-            Array.Resize(ref _cells, Math.Min(Math.Max(2 * _cells.Length, 16), _cellLimit));
+            if (_pooled >= _cellLimit)
+            {
+                return;
+            }
+
+            TakeIn(cell);
         }
 
-        if (_freeCells < _cells.Length)
+        _free.Add(cell.PoolIndex);
+    }
+
+    /// <summary>Gives <paramref name="cell"/> the next index of the pool.</summary>
+    private void TakeIn(TimerCell cell)
+    {
+        if (_pooled == _pool.Length)
         {
-            _cells[_freeCells++] = cell;
+            Array.Resize(ref _pool, Math.Max(2 * _pool.Length, 16));
         }
+
+        cell.PoolIndex = _pooled;
+        _pool[_pooled++] = cell;
     }
 
     /// <summary>Records that an entry already in a store was cancelled.</summary>
